@@ -1,0 +1,21 @@
+SHELL := /bin/bash
+GO ?= go
+
+.PHONY: test build bench fmt
+
+# vet, then every test with the race detector. Verbose output is filtered to
+# failures, skips and the per-dialect store suites, so the log shows which
+# databases the tests really ran on.
+test:
+	$(GO) vet ./...
+	@set -o pipefail; $(GO) test -race -v ./... 2>&1 | awk -f .ci/testfilter.awk
+
+build:
+	$(GO) build -o bin/icpdesk ./cmd/icpdesk
+
+# Performance targets of DESIGN.md, each printed beside its limit.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')

@@ -1,0 +1,441 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"example.com/icpdesk/filing"
+	"example.com/icpdesk/store"
+)
+
+func init() {
+	register(
+		&command{name: "filing import", args: "FILE.json", summary: "import a filing from the filing system (- reads stdin)", run: runFilingImport},
+		&command{name: "filing submit", args: "REF [--at RFC3339]", summary: "record the applicant's submission; emails the materials checklist", run: stageCommand(filing.ActionSubmit)},
+		&command{name: "filing return", args: "REF --reason TEXT --by provider|bureau [--at RFC3339]", summary: "record a return; starts the resubmission deadline", run: runFilingReturn},
+		&command{name: "filing to-bureau", args: "REF [--at RFC3339]", summary: "record that the desk sent the filing to the bureau", run: stageCommand(filing.ActionToBureau)},
+		&command{name: "filing approve", args: "REF --icp-number N [--password-stdin] [--at RFC3339]", summary: "record the bureau's approval; emails the ICP number", run: runFilingApprove},
+		&command{name: "filing resubmit", args: "REF [--at RFC3339]", summary: "record a resubmission after a return", run: stageCommand(filing.ActionResubmit)},
+		&command{name: "filing show", args: "REF [--json]", summary: "show a filing: stage, deadline, checklist, events", run: runFilingShow},
+		&command{name: "filing list", args: "[--stage S] [--overdue] [--json]", summary: "list filings", run: runFilingList},
+	)
+}
+
+func runFilingImport(ctx context.Context, a *app, args []string) error {
+	pos, err := a.parse(a.flags(commands["filing import"]), args, 1, 1)
+	if err != nil {
+		return err
+	}
+	var r io.Reader = a.stdin
+	if pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	in, err := filing.DecodeFilingInput(r)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	fp, err := cfg.Fingerprinter()
+	if err != nil {
+		return err
+	}
+	s, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	f, probs, err := s.ImportFiling(ctx, in, fp, a.staffName())
+	if err != nil {
+		return err
+	}
+	if len(probs) > 0 {
+		return probs
+	}
+	fmt.Fprintf(a.stdout, "filing %s imported (%s, %s)\n", f.Reference, f.Stage, f.Website.Name)
+	return nil
+}
+
+// stageFlags are the flags every stage command shares.
+type stageFlags struct {
+	at string
+}
+
+func (sf *stageFlags) register(fsAdd func(p *string, name, value, usage string)) {
+	fsAdd(&sf.at, "at", "", "when it happened (RFC 3339, e.g. 2026-12-01T15:04:05+08:00); default now")
+}
+
+func (sf *stageFlags) time(now time.Time) (time.Time, error) {
+	if sf.at == "" {
+		return now, nil
+	}
+	t, err := time.Parse(time.RFC3339, sf.at)
+	if err != nil {
+		return time.Time{}, usagef("--at %q: want RFC 3339, e.g. 2026-12-01T15:04:05+08:00", sf.at)
+	}
+	if t.After(now.Add(5 * time.Minute)) {
+		return time.Time{}, usagef("--at %s is in the future", sf.at)
+	}
+	return t, nil
+}
+
+// stageCommand is a command that applies one action with no other input.
+func stageCommand(action filing.Action) func(context.Context, *app, []string) error {
+	return func(ctx context.Context, a *app, args []string) error {
+		var sf stageFlags
+		name := "filing " + strings.ReplaceAll(string(action), "_", "-")
+		fs := a.flags(commands[name])
+		sf.register(fs.StringVar)
+		pos, err := a.parse(fs, args, 1, 1)
+		if err != nil {
+			return err
+		}
+		return applyChange(ctx, a, pos[0], filing.Request{Action: action}, &sf)
+	}
+}
+
+func runFilingReturn(ctx context.Context, a *app, args []string) error {
+	var sf stageFlags
+	fs := a.flags(commands["filing return"])
+	sf.register(fs.StringVar)
+	reason := fs.String("reason", "", "the reason, as the applicant will read it")
+	by := fs.String("by", "", "who returned it: provider (the desk) or bureau")
+	pos, err := a.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(*reason) == "" {
+		return usagef("--reason is required: the applicant is told why")
+	}
+	src, err := filing.ParseReturnSource(*by)
+	if err != nil {
+		return usagef("--by: %v", err)
+	}
+	action := filing.ActionReturnBureau
+	if src == filing.ReturnedByProvider {
+		action = filing.ActionReturnProvider
+	}
+	return applyChange(ctx, a, pos[0], filing.Request{Action: action, Reason: *reason}, &sf)
+}
+
+func runFilingApprove(ctx context.Context, a *app, args []string) error {
+	var sf stageFlags
+	fs := a.flags(commands["filing approve"])
+	sf.register(fs.StringVar)
+	icp := fs.String("icp-number", "", "the ICP number the bureau issued, e.g. 浙ICP备12345678号-1")
+	pwStdin := fs.Bool("password-stdin", false, "read the filing password from the first line of stdin (never from a flag: it would show in ps)")
+	pos, err := a.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if *icp == "" {
+		return usagef("--icp-number is required")
+	}
+	req := filing.Request{Action: filing.ActionApprove, ICPNumber: *icp}
+	if *pwStdin {
+		line, err := bufio.NewReader(io.LimitReader(a.stdin, 4096)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		req.Password = strings.TrimRight(line, "\r\n")
+		if req.Password == "" {
+			return usagef("--password-stdin: stdin is empty")
+		}
+	}
+	return applyChange(ctx, a, pos[0], req, &sf)
+}
+
+func applyChange(ctx context.Context, a *app, ref string, req filing.Request, sf *stageFlags) error {
+	s, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	if req.At, err = sf.time(s.Now()); err != nil {
+		return err
+	}
+	req.Actor = filing.ActorStaff
+	res, err := s.ChangeStage(ctx, store.ChangeRequest{Ref: ref, Request: req, ActorName: a.staffName()})
+	if err != nil {
+		return err
+	}
+	f := res.Filing
+	msg := fmt.Sprintf("filing %s: %s → %s", f.Reference, res.Outcome.From, f.Stage)
+	if f.Deadline != nil {
+		msg += fmt.Sprintf("; resubmission deadline %s", localTime(*f.Deadline, s.Policy().Location))
+	}
+	if res.Outcome.Late {
+		msg += "; resubmitted after the deadline (marked late)"
+	}
+	if res.Enqueued > 0 {
+		msg += fmt.Sprintf("; %d email(s) queued", res.Enqueued)
+	}
+	fmt.Fprintln(a.stdout, msg)
+	return nil
+}
+
+// personView is a person as staff may see them: ID and phone masked.
+type personView struct {
+	Name     string   `json:"name"`
+	Roles    []string `json:"roles,omitempty"`
+	IDMasked string   `json:"id_masked"`
+	Phone    string   `json:"phone_masked"`
+	Email    string   `json:"email,omitempty"`
+}
+
+func viewPerson(p filing.Person) personView {
+	return personView{Name: p.Name, IDMasked: p.IDMasked, Phone: filing.MaskPhone(p.Phone), Email: p.Email}
+}
+
+type filingView struct {
+	Reference  string `json:"reference"`
+	Tag        string `json:"tag"`
+	Stage      string `json:"stage"`
+	StageLabel string `json:"stage_label"`
+	Account    struct {
+		Email    string `json:"email"`
+		Name     string `json:"name"`
+		Status   string `json:"status"`
+		Language string `json:"language"`
+	} `json:"account"`
+	Subject struct {
+		Type                string      `json:"type"`
+		Name                string      `json:"name"`
+		LegalRepresentative *personView `json:"legal_representative,omitempty"`
+		Responsible         personView  `json:"responsible"`
+	} `json:"subject"`
+	Website struct {
+		Name        string          `json:"name"`
+		Responsible personView      `json:"responsible"`
+		Domains     []filing.Domain `json:"domains"`
+	} `json:"website"`
+	ReturnReason  string            `json:"return_reason,omitempty"`
+	ReturnSource  string            `json:"return_source,omitempty"`
+	ReturnedAt    *time.Time        `json:"returned_at,omitempty"`
+	Deadline      *time.Time        `json:"deadline,omitempty"`
+	DeadlineLocal string            `json:"deadline_local,omitempty"`
+	Overdue       bool              `json:"overdue"`
+	Late          bool              `json:"late"`
+	ICPNumber     string            `json:"icp_number,omitempty"`
+	Version       int               `json:"version"`
+	CreatedAt     time.Time         `json:"created_at"`
+	UpdatedAt     time.Time         `json:"updated_at"`
+	Materials     []materialView    `json:"materials"`
+	RuleProblems  []filing.Problem  `json:"rule_problems"`
+	Events        []store.Event     `json:"events"`
+	Outbox        []store.OutboxRow `json:"outbox"`
+}
+
+type materialView struct {
+	Key    string `json:"key"`
+	Copies int    `json:"copies"`
+	Zh     string `json:"zh"`
+	En     string `json:"en"`
+}
+
+func runFilingShow(ctx context.Context, a *app, args []string) error {
+	fs := a.flags(commands["filing show"])
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := a.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	s, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := s.FilingByRef(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	events, err := s.FilingEvents(ctx, d.Filing.ID)
+	if err != nil {
+		return err
+	}
+	outbox, err := s.ListOutbox(ctx, store.OutboxFilter{FilingRef: d.Filing.Reference})
+	if err != nil {
+		return err
+	}
+	loc := s.Policy().Location
+	f := d.Filing
+	var v filingView
+	v.Reference, v.Tag, v.Stage, v.StageLabel = f.Reference, filing.Tag(f.Reference), string(f.Stage), f.Stage.Label(filing.LangChinese)
+	v.Account.Email, v.Account.Name, v.Account.Status, v.Account.Language = d.Account.Email, d.Account.Name, string(d.Account.Status), string(d.Account.Language)
+	v.Subject.Type, v.Subject.Name = string(f.Subject.Type), f.Subject.Name
+	if lr := f.Subject.LegalRepresentative; lr != nil {
+		p := viewPerson(*lr)
+		v.Subject.LegalRepresentative = &p
+	}
+	v.Subject.Responsible = viewPerson(f.Subject.Responsible)
+	v.Website.Name, v.Website.Responsible, v.Website.Domains = f.Website.Name, viewPerson(f.Website.Responsible), f.Website.Domains
+	v.ReturnReason, v.ReturnSource, v.ReturnedAt, v.Deadline = f.ReturnReason, string(f.ReturnSource), f.ReturnedAt, f.Deadline
+	v.DeadlineLocal = localTimePtr(f.Deadline, loc)
+	v.Overdue, v.Late, v.ICPNumber, v.Version, v.CreatedAt, v.UpdatedAt = f.Overdue, f.Late, f.ICPNumber, f.Version, f.CreatedAt, f.UpdatedAt
+	for _, m := range filing.Checklist(f) {
+		v.Materials = append(v.Materials, materialView{Key: m.Key, Copies: m.Copies, Zh: m.Text(filing.LangChinese), En: m.Text(filing.LangEnglish)})
+	}
+	v.RuleProblems = filing.CheckRules(f)
+	if v.RuleProblems == nil {
+		v.RuleProblems = []filing.Problem{}
+	}
+	v.Events, v.Outbox = events, outbox
+	if v.Outbox == nil {
+		v.Outbox = []store.OutboxRow{}
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, v)
+	}
+	return printFiling(a.stdout, v, f, loc, s.Now())
+}
+
+func printFiling(w io.Writer, v filingView, f filing.Filing, loc *time.Location, now time.Time) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	person := func(label string, pv personView) {
+		p("  %-26s %s  (ID %s, mobile %s", label, pv.Name, pv.IDMasked, pv.Phone)
+		if pv.Email != "" {
+			p(", %s", pv.Email)
+		}
+		p(")\n")
+	}
+	p("Filing %s   %s\n", v.Reference, v.Tag)
+	p("Stage:       %s (%s)\n", v.Stage, v.StageLabel)
+	p("Account:     %s (%s, %s, %s)\n", v.Account.Email, v.Account.Name, v.Account.Status, v.Account.Language)
+	p("Subject:     %s — %s\n", f.Subject.Type.Label(filing.LangEnglish), v.Subject.Name)
+	if v.Subject.LegalRepresentative != nil {
+		person("legal representative", *v.Subject.LegalRepresentative)
+	}
+	person("subject responsible", v.Subject.Responsible)
+	p("Website:     %s\n", v.Website.Name)
+	person("website responsible", v.Website.Responsible)
+	for _, d := range v.Website.Domains {
+		if d.Name != d.ASCII {
+			p("  domain %s (%s), registrant %s\n", d.Name, d.ASCII, d.Registrant)
+		} else {
+			p("  domain %s, registrant %s\n", d.Name, d.Registrant)
+		}
+	}
+	if f.ReturnedAt != nil {
+		p("Returned:    %s by %s: %s\n", localTime(*f.ReturnedAt, loc), v.ReturnSource, v.ReturnReason)
+	}
+	if f.Deadline != nil {
+		state := until(*f.Deadline, now)
+		if f.Overdue {
+			state = "OVERDUE, " + state
+		}
+		p("Deadline:    %s (%s)\n", v.DeadlineLocal, state)
+	}
+	if f.Late {
+		p("Late:        resubmitted after the deadline; staff decide\n")
+	}
+	if v.ICPNumber != "" {
+		p("ICP number:  %s\n", v.ICPNumber)
+	}
+	p("\nMaterials checklist:\n")
+	for i, m := range v.Materials {
+		p("  %d. %s\n", i+1, m.Zh)
+	}
+	if len(v.RuleProblems) == 0 {
+		p("\nRule checks (seed §三): all pass\n")
+	} else {
+		p("\nRule checks (seed §三):\n")
+		for _, pr := range v.RuleProblems {
+			p("  ✗ %s\n", pr)
+		}
+	}
+	p("\nEvents:\n")
+	for _, e := range v.Events {
+		stages := ""
+		if e.From != e.To {
+			stages = fmt.Sprintf("  %s → %s", e.From, e.To)
+			if e.From == "" {
+				stages = "  → " + e.To
+			}
+		}
+		who := e.Actor
+		if e.ActorName != "" {
+			who += "(" + e.ActorName + ")"
+		}
+		p("  %s  %-22s %-16s%s  %s\n", localTime(e.At, loc), who, e.Action, stages, compactDetails(e.Details))
+	}
+	if len(v.Outbox) > 0 {
+		p("\nEmails:\n")
+		for i := len(v.Outbox) - 1; i >= 0; i-- {
+			o := v.Outbox[i]
+			p("  #%d %-26s %-8s to %s\n", o.ID, o.Kind, o.Status, filing.MaskEmail(o.Recipient))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func compactDetails(raw json.RawMessage) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
+		return ""
+	}
+	out, _ := json.Marshal(m)
+	return string(out)
+}
+
+func runFilingList(ctx context.Context, a *app, args []string) error {
+	fs := a.flags(commands["filing list"])
+	asJSON := fs.Bool("json", false, "print JSON")
+	stage := fs.String("stage", "", "only this stage: draft, provider_review, bureau_review, returned, approved")
+	overdue := fs.Bool("overdue", false, "only filings past their resubmission deadline")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	var filter store.FilingFilter
+	if *stage != "" {
+		st, err := filing.ParseStage(*stage)
+		if err != nil {
+			return usagef("--stage: %v", err)
+		}
+		filter.Stage = st
+	}
+	filter.Overdue = *overdue
+	s, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := s.ListFilings(ctx, filter)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if list == nil {
+			list = []store.FilingSummary{}
+		}
+		return writeJSON(a.stdout, list)
+	}
+	loc := s.Policy().Location
+	var t table
+	t.add("REFERENCE", "STAGE", "ACCOUNT", "DOMAIN", "DEADLINE", "FLAGS")
+	for _, f := range list {
+		var flags []string
+		if f.Overdue {
+			flags = append(flags, "overdue")
+		}
+		if f.Late {
+			flags = append(flags, "late")
+		}
+		if f.ICPNumber != "" {
+			flags = append(flags, f.ICPNumber)
+		}
+		t.add(f.Reference, f.Stage, f.Account, f.Domain, localTimePtr(f.Deadline, loc), strings.Join(flags, ","))
+	}
+	return t.write(a.stdout)
+}

@@ -1,0 +1,494 @@
+// Package config loads icpdesk's TOML configuration: defaults in code, unknown
+// keys rejected, every error reported at once, secrets only from the
+// environment (VAR or VAR_FILE) and never printed.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"example.com/icpdesk/filing"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Desk      Desk      `toml:"desk"`
+	Database  Database  `toml:"database"`
+	SMTP      SMTP      `toml:"smtp"`
+	IMAP      IMAP      `toml:"imap"`
+	Jobs      Jobs      `toml:"jobs"`
+	HTTP      HTTP      `toml:"http"`
+	Log       Log       `toml:"log"`
+	Templates Templates `toml:"templates"`
+
+	// Secrets come from the environment only.
+	Secrets Secrets `toml:"-"`
+}
+
+// Desk describes the filing desk and its process policy.
+type Desk struct {
+	Name            string     `toml:"name"`
+	NameEn          string     `toml:"name_en"`
+	Address         string     `toml:"address"` // the desk mailbox applicants write to
+	PostalAddress   string     `toml:"postal_address"`
+	PostalAddressEn string     `toml:"postal_address_en"`
+	Phone           string     `toml:"phone"`
+	Website         string     `toml:"website"`
+	FilingSystemURL string     `toml:"filing_system_url"`
+	Timezone        string     `toml:"timezone"`
+	ResubmitDays    int        `toml:"resubmit_days"`
+	ReminderOffsets []Duration `toml:"reminder_offsets"`
+	Staff           []string   `toml:"staff"`
+	StaffLanguage   string     `toml:"staff_language"`
+}
+
+// Database names the store; empty means embedded SQLite.
+type Database struct {
+	URL string `toml:"url"`
+}
+
+// SMTP is the outgoing mail server.
+type SMTP struct {
+	Host      string   `toml:"host"`
+	Port      int      `toml:"port"`
+	Security  string   `toml:"security"` // tls (implicit), starttls, none (loopback only)
+	Username  string   `toml:"username"`
+	From      string   `toml:"from"`
+	HELO      string   `toml:"helo"`
+	CAFile    string   `toml:"ca_file"`
+	Timeout   Duration `toml:"timeout"`
+	MaxAge    Duration `toml:"max_age"` // give up retrying after this long
+	RetryBase Duration `toml:"retry_base"`
+	RetryMax  Duration `toml:"retry_max"`
+	Workers   int      `toml:"workers"`
+	Batch     int      `toml:"batch"`
+	Sweep     Duration `toml:"sweep"` // periodic outbox check besides wake-ups
+	DKIM      DKIM     `toml:"dkim"`
+}
+
+// DKIM signing of outgoing mail; off unless a key file is set.
+type DKIM struct {
+	Domain   string `toml:"domain"`
+	Selector string `toml:"selector"`
+	KeyFile  string `toml:"key_file"`
+}
+
+// IMAP is the watched desk mailbox.
+type IMAP struct {
+	Host             string   `toml:"host"`
+	Port             int      `toml:"port"`
+	Security         string   `toml:"security"`
+	Username         string   `toml:"username"`
+	CAFile           string   `toml:"ca_file"`
+	Mailbox          string   `toml:"mailbox"`
+	ProcessedMailbox string   `toml:"processed_mailbox"`
+	MaxMessageSize   Size     `toml:"max_message_size"`
+	Batch            int      `toml:"batch"`
+	PollInterval     Duration `toml:"poll_interval"`
+	IdleRefresh      Duration `toml:"idle_refresh"`
+	ReconnectMax     Duration `toml:"reconnect_max"`
+	AckLimitPerHour  int      `toml:"ack_limit_per_hour"`
+}
+
+// Jobs are cron specifications in the desk's zone.
+type Jobs struct {
+	DeadlineSweep string `toml:"deadline_sweep"`
+	Reminders     string `toml:"reminders"`
+	Digest        string `toml:"digest"`
+	OutboxJanitor string `toml:"outbox_janitor"`
+}
+
+// HTTP is the health and metrics listener.
+type HTTP struct {
+	Listen string `toml:"listen"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+}
+
+// Templates may override the embedded email templates.
+type Templates struct {
+	Dir string `toml:"dir"`
+}
+
+// Secrets are read from the environment: NAME or NAME_FILE.
+type Secrets struct {
+	IDSecret     Secret
+	SMTPPassword Secret
+	IMAPPassword Secret
+}
+
+// Environment variables.
+const (
+	EnvDatabaseURL  = "ICPDESK_DATABASE_URL"
+	EnvIDSecret     = "ICPDESK_ID_SECRET"
+	EnvSMTPPassword = "ICPDESK_SMTP_PASSWORD"
+	EnvIMAPPassword = "ICPDESK_IMAP_PASSWORD"
+)
+
+// Default is the configuration without a file: the example desk, embedded
+// SQLite, and mail servers that must be configured before `serve`.
+func Default() Config {
+	return Config{
+		Desk: Desk{
+			Name:            "示例云备案中心",
+			NameEn:          "Example Cloud ICP Filing Desk",
+			Address:         "icp@example.cn",
+			PostalAddress:   "浙江省杭州市西湖区示例路 1 号",
+			PostalAddressEn: "1 Example Road, Xihu District, Hangzhou, Zhejiang",
+			Phone:           "0571-8800 0000",
+			Website:         "https://www.example.cn",
+			FilingSystemURL: "https://beian.example.cn",
+			Timezone:        "Asia/Shanghai",
+			ResubmitDays:    7,
+			ReminderOffsets: []Duration{{72 * time.Hour}, {24 * time.Hour}},
+			Staff:           []string{"icp-staff@example.cn"},
+			StaffLanguage:   "zh-CN",
+		},
+		SMTP: SMTP{
+			Host: "smtp.example.cn", Port: 587, Security: "starttls",
+			Timeout: Duration{30 * time.Second}, MaxAge: Duration{72 * time.Hour},
+			RetryBase: Duration{30 * time.Second}, RetryMax: Duration{time.Hour},
+			Workers: 1, Batch: 50, Sweep: Duration{time.Minute},
+		},
+		IMAP: IMAP{
+			Host: "imap.example.cn", Port: 993, Security: "tls",
+			Mailbox: "INBOX", ProcessedMailbox: "Processed",
+			MaxMessageSize: 25 << 20, Batch: 50,
+			PollInterval: Duration{time.Minute}, IdleRefresh: Duration{10 * time.Minute},
+			ReconnectMax: Duration{5 * time.Minute}, AckLimitPerHour: 3,
+		},
+		Jobs: Jobs{
+			DeadlineSweep: "*/5 * * * *",
+			Reminders:     "0 * * * *",
+			Digest:        "0 9 * * *",
+			OutboxJanitor: "30 * * * *",
+		},
+		HTTP: HTTP{Listen: "127.0.0.1:8080"},
+		Log:  Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads the file at path (none when empty) over the defaults, applies
+// the environment and validates everything, reporting every error at once.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	cfg := Default()
+	var errs []error
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		// Lists replace the defaults rather than append to them.
+		cfg.Desk.ReminderOffsets, cfg.Desk.Staff = nil, nil
+		md, err := toml.Decode(string(data), &cfg)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+		if !md.IsDefined("desk", "reminder_offsets") {
+			cfg.Desk.ReminderOffsets = Default().Desk.ReminderOffsets
+		}
+		if !md.IsDefined("desk", "staff") {
+			cfg.Desk.Staff = Default().Desk.Staff
+		}
+		for _, k := range md.Undecoded() {
+			errs = append(errs, fmt.Errorf("unknown key %s", k))
+		}
+	}
+	if u := getenv(EnvDatabaseURL); u != "" {
+		cfg.Database.URL = u
+	}
+	for _, s := range []struct {
+		name string
+		dst  *Secret
+	}{
+		{EnvIDSecret, &cfg.Secrets.IDSecret},
+		{EnvSMTPPassword, &cfg.Secrets.SMTPPassword},
+		{EnvIMAPPassword, &cfg.Secrets.IMAPPassword},
+	} {
+		v, err := secretFromEnv(s.name, getenv)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		*s.dst = v
+	}
+	errs = append(errs, cfg.validate()...)
+	if len(errs) > 0 {
+		where := "config"
+		if path != "" {
+			where = "config " + path
+		}
+		return nil, &Error{Where: where, Errs: errs}
+	}
+	return &cfg, nil
+}
+
+// Error lists every problem found in a configuration.
+type Error struct {
+	Where string
+	Errs  []error
+}
+
+func (e *Error) Error() string {
+	lines := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		lines[i] = e.Where + ": " + err.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e *Error) Unwrap() []error { return e.Errs }
+
+func secretFromEnv(name string, getenv func(string) string) (Secret, error) {
+	v, file := getenv(name), getenv(name+"_FILE")
+	switch {
+	case v != "" && file != "":
+		return "", fmt.Errorf("both %s and %s_FILE are set; set one", name, name)
+	case file != "":
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		return Secret(strings.TrimRight(string(data), "\r\n")), nil
+	}
+	return Secret(v), nil
+}
+
+func (c *Config) validate() []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	d := c.Desk
+	if strings.TrimSpace(d.Name) == "" {
+		bad("desk.name", "is empty")
+	}
+	if _, err := filing.NormalizeEmail(d.Address); err != nil {
+		bad("desk.address", "%v", err)
+	}
+	if _, err := time.LoadLocation(d.Timezone); err != nil || d.Timezone == "" {
+		bad("desk.timezone", "unknown time zone %q", d.Timezone)
+	}
+	if d.ResubmitDays < 1 || d.ResubmitDays > 365 {
+		bad("desk.resubmit_days", "%d is out of range 1–365", d.ResubmitDays)
+	}
+	for _, o := range d.ReminderOffsets {
+		if o.Duration <= 0 || o.Duration >= time.Duration(d.ResubmitDays)*24*time.Hour {
+			bad("desk.reminder_offsets", "%v must be positive and shorter than the %d-day window", o.Duration, d.ResubmitDays)
+		}
+	}
+	for _, s := range d.Staff {
+		if _, err := filing.NormalizeEmail(s); err != nil {
+			bad("desk.staff", "%v", err)
+		}
+	}
+	if _, err := filing.ParseLanguage(d.StaffLanguage); err != nil {
+		bad("desk.staff_language", "%v", err)
+	}
+
+	validateServer := func(section, host string, port int, security string) {
+		if host == "" {
+			bad(section+".host", "is empty")
+		}
+		if port < 1 || port > 65535 {
+			bad(section+".port", "%d is not a port", port)
+		}
+		switch security {
+		case "tls", "starttls":
+		case "none":
+			// Credentials and applicants' data never cross a network in clear.
+			if !IsLoopback(host) {
+				bad(section+".security", `"none" (plaintext) is allowed only to a loopback host, not %q`, host)
+			}
+		default:
+			bad(section+".security", "%q: want tls, starttls or none", security)
+		}
+	}
+	s := c.SMTP
+	validateServer("smtp", s.Host, s.Port, s.Security)
+	if s.From != "" {
+		if _, err := mail.ParseAddress(s.From); err != nil {
+			bad("smtp.from", "%v", err)
+		}
+	}
+	positive := func(key string, v Duration) {
+		if v.Duration <= 0 {
+			bad(key, "must be a positive duration like \"30s\"")
+		}
+	}
+	positive("smtp.timeout", s.Timeout)
+	positive("smtp.max_age", s.MaxAge)
+	positive("smtp.retry_base", s.RetryBase)
+	positive("smtp.retry_max", s.RetryMax)
+	positive("smtp.sweep", s.Sweep)
+	if s.RetryMax.Duration < s.RetryBase.Duration {
+		bad("smtp.retry_max", "is shorter than smtp.retry_base")
+	}
+	if s.Workers < 1 || s.Workers > 32 {
+		bad("smtp.workers", "%d is out of range 1–32", s.Workers)
+	}
+	if s.Batch < 1 || s.Batch > 1000 {
+		bad("smtp.batch", "%d is out of range 1–1000", s.Batch)
+	}
+	if k := s.DKIM; k.KeyFile != "" && (k.Domain == "" || k.Selector == "") {
+		bad("smtp.dkim", "key_file needs domain and selector")
+	}
+
+	m := c.IMAP
+	validateServer("imap", m.Host, m.Port, m.Security)
+	if m.Mailbox == "" {
+		bad("imap.mailbox", "is empty")
+	}
+	if m.ProcessedMailbox == "" || m.ProcessedMailbox == m.Mailbox {
+		bad("imap.processed_mailbox", "must be set and differ from imap.mailbox")
+	}
+	if m.MaxMessageSize < 1<<20 {
+		bad("imap.max_message_size", "%d bytes is below 1MB", m.MaxMessageSize)
+	}
+	if m.Batch < 1 || m.Batch > 1000 {
+		bad("imap.batch", "%d is out of range 1–1000", m.Batch)
+	}
+	positive("imap.poll_interval", m.PollInterval)
+	positive("imap.reconnect_max", m.ReconnectMax)
+	if m.IdleRefresh.Duration <= 0 || m.IdleRefresh.Duration > 29*time.Minute {
+		bad("imap.idle_refresh", "must be positive and at most 29m (RFC 2177)")
+	}
+	if m.AckLimitPerHour < 0 {
+		bad("imap.ack_limit_per_hour", "must not be negative")
+	}
+
+	for key, spec := range map[string]string{"jobs.deadline_sweep": c.Jobs.DeadlineSweep, "jobs.reminders": c.Jobs.Reminders,
+		"jobs.digest": c.Jobs.Digest, "jobs.outbox_janitor": c.Jobs.OutboxJanitor} {
+		if strings.TrimSpace(spec) == "" {
+			bad(key, "is empty")
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		bad("http.listen", "%v", err)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q: want debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "%q: want text or json", c.Log.Format)
+	}
+	if s := c.Secrets.IDSecret; s != "" && len(s) < filing.MinSecretBytes {
+		bad(EnvIDSecret, "is %d bytes, need at least %d", len(s), filing.MinSecretBytes)
+	}
+	return errs
+}
+
+// Policy is the desk's process policy.
+func (c *Config) Policy() filing.Policy {
+	loc, err := time.LoadLocation(c.Desk.Timezone)
+	if err != nil {
+		loc = filing.DefaultPolicy().Location // validated at load; unreachable
+	}
+	p := filing.Policy{Location: loc, ResubmitDays: c.Desk.ResubmitDays}
+	for _, o := range c.Desk.ReminderOffsets {
+		p.ReminderOffsets = append(p.ReminderOffsets, o.Duration)
+	}
+	return p
+}
+
+// StaffLanguage is the language staff emails are written in.
+func (c *Config) StaffLanguage() filing.Language {
+	l, _ := filing.ParseLanguage(c.Desk.StaffLanguage)
+	return l
+}
+
+// Fingerprinter returns the ID-number fingerprinter, or an error saying how
+// to configure its secret.
+func (c *Config) Fingerprinter() (*filing.Fingerprinter, error) {
+	if c.Secrets.IDSecret == "" {
+		return nil, errors.New(EnvIDSecret + " is not set: it keys the ID-number fingerprints; set it (or " +
+			EnvIDSecret + "_FILE) to a random value of at least 16 bytes, e.g. `openssl rand -hex 32`, and keep it: changing it breaks same-person checks")
+	}
+	return filing.NewFingerprinter([]byte(c.Secrets.IDSecret))
+}
+
+// IsLoopback reports whether host is localhost or a loopback address.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Secret is a string that never prints.
+type Secret string
+
+func (Secret) String() string { return "[redacted]" }
+
+// GoString keeps %#v from printing it too.
+func (Secret) GoString() string { return `"[redacted]"` }
+
+// MarshalText keeps JSON and TOML encoders from printing it.
+func (Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
+
+// Reveal returns the secret's value, for the one place that uses it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Duration is a time.Duration written as "90s" or "72h". A bare integer is
+// refused: TOML decoders take it as nanoseconds (notes/libraries.md §8).
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return fmt.Errorf("duration %q needs a unit, like \"%ss\"", s, s)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q: want a value like \"30s\", \"10m\" or \"72h\"", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText prints the duration.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// Size is a byte count written as "25MB", "512KB" or a plain number of bytes.
+type Size int64
+
+// UnmarshalText parses a size.
+func (s *Size) UnmarshalText(b []byte) error {
+	t := strings.ToUpper(strings.TrimSpace(string(b)))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("size %q: want a value like \"25MB\"", string(b))
+	}
+	*s = Size(n * mult)
+	return nil
+}

@@ -1,0 +1,189 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func write(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "icpdesk.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultsAreValid(t *testing.T) {
+	cfg, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Policy()
+	if p.Location.String() != "Asia/Shanghai" || p.ResubmitDays != 7 || !reflect.DeepEqual(p.ReminderOffsets, []time.Duration{72 * time.Hour, 24 * time.Hour}) {
+		t.Fatalf("default policy %+v", p)
+	}
+}
+
+// TestExampleDocumentsEveryKey keeps config.example.toml complete and valid:
+// it must load, and every key of the Config struct must appear in it.
+func TestExampleDocumentsEveryKey(t *testing.T) {
+	path := filepath.Join("..", "config.example.toml")
+	if _, err := Load(path, env(nil)); err != nil {
+		t.Fatalf("config.example.toml does not load: %v", err)
+	}
+	var raw map[string]any
+	if _, err := toml.DecodeFile(path, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	var walk func(prefix string, typ reflect.Type, doc map[string]any)
+	walk = func(prefix string, typ reflect.Type, doc map[string]any) {
+		for i := 0; i < typ.NumField(); i++ {
+			f := typ.Field(i)
+			key := f.Tag.Get("toml")
+			if key == "" || key == "-" {
+				continue
+			}
+			v, ok := doc[key]
+			if !ok {
+				missing = append(missing, prefix+key)
+				continue
+			}
+			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(Duration{}) {
+				sub, _ := v.(map[string]any)
+				walk(prefix+key+".", f.Type, sub)
+			}
+		}
+	}
+	walk("", reflect.TypeOf(Config{}), raw)
+	if len(missing) > 0 {
+		t.Fatalf("config.example.toml lacks keys: %v", missing)
+	}
+}
+
+func TestEveryErrorReportedAtOnce(t *testing.T) {
+	p := write(t, `
+[desk]
+address = "not an address"
+timezone = "Mars/Olympus"
+resubmit_days = 0
+typo_key = 1
+
+[smtp]
+host = "smtp.example.cn"
+security = "none"
+
+[imap]
+processed_mailbox = "INBOX"
+
+[log]
+level = "loud"
+`)
+	_, err := Load(p, env(map[string]string{EnvIDSecret: "tiny-xyzzy"}))
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("want *config.Error, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"desk.address", "desk.timezone", "desk.resubmit_days", "unknown key desk.typo_key",
+		"smtp.security", "imap.processed_mailbox", "log.level", EnvIDSecret} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not mention %s:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "xyzzy") {
+		t.Error("the error message prints the secret's value")
+	}
+}
+
+func TestBareIntegerDurationRefused(t *testing.T) {
+	// TOML decoders read 90 as 90ns; a unit is required.
+	p := write(t, "[smtp]\ntimeout = 90\n")
+	if _, err := Load(p, env(nil)); err == nil {
+		t.Fatal("timeout = 90 accepted")
+	}
+	p = write(t, "[smtp]\ntimeout = \"90\"\n")
+	if _, err := Load(p, env(nil)); err == nil || !strings.Contains(err.Error(), "unit") {
+		t.Fatalf("timeout = \"90\": %v", err)
+	}
+	p = write(t, "[smtp]\ntimeout = \"90s\"\n[imap]\nmax_message_size = \"10MB\"\n")
+	cfg, err := Load(p, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SMTP.Timeout.Duration != 90*time.Second || cfg.IMAP.MaxMessageSize != 10<<20 {
+		t.Fatalf("parsed %v and %d", cfg.SMTP.Timeout, cfg.IMAP.MaxMessageSize)
+	}
+}
+
+func TestListsReplaceDefaults(t *testing.T) {
+	p := write(t, "[desk]\nstaff = [\"a@example.cn\", \"b@example.cn\"]\n")
+	cfg, err := Load(p, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.Desk.Staff, []string{"a@example.cn", "b@example.cn"}) {
+		t.Fatalf("staff %v", cfg.Desk.Staff)
+	}
+	if len(cfg.Desk.ReminderOffsets) != 2 {
+		t.Fatalf("reminder offsets lost their default: %v", cfg.Desk.ReminderOffsets)
+	}
+}
+
+func TestPlaintextOnlyToLoopback(t *testing.T) {
+	p := write(t, "[smtp]\nhost = \"127.0.0.1\"\nsecurity = \"none\"\n[imap]\nhost = \"localhost\"\nsecurity = \"none\"\n")
+	if _, err := Load(p, env(nil)); err != nil {
+		t.Fatalf("plaintext to loopback refused: %v", err)
+	}
+}
+
+func TestSecretsFromEnvAndFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "smtp")
+	if err := os.WriteFile(file, []byte("s3cret-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load("", env(map[string]string{
+		EnvIDSecret:               "0123456789abcdef0123",
+		EnvSMTPPassword + "_FILE": file,
+		EnvDatabaseURL:            "sqlite:///tmp/x.db",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Secrets.SMTPPassword.Reveal() != "s3cret-from-file" || cfg.Database.URL != "sqlite:///tmp/x.db" {
+		t.Fatalf("secrets %q url %q", cfg.Secrets.SMTPPassword.Reveal(), cfg.Database.URL)
+	}
+	if _, err := cfg.Fingerprinter(); err != nil {
+		t.Fatal(err)
+	}
+	// However the config is printed, the secrets stay hidden.
+	js, _ := json.Marshal(cfg)
+	for _, out := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), string(js)} {
+		if strings.Contains(out, "s3cret") || strings.Contains(out, "0123456789abcdef") {
+			t.Fatalf("a secret was printed: %s", out)
+		}
+	}
+	_, err = Load("", env(map[string]string{EnvIMAPPassword: "x", EnvIMAPPassword + "_FILE": file}))
+	if err == nil || !strings.Contains(err.Error(), "both") {
+		t.Fatalf("both VAR and VAR_FILE: %v", err)
+	}
+	cfg, _ = Load("", env(nil))
+	if _, err := cfg.Fingerprinter(); err == nil || !strings.Contains(err.Error(), EnvIDSecret) {
+		t.Fatalf("missing ID secret: %v", err)
+	}
+}

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"example.com/icpdesk/filing"
+)
+
+// event is one audit row: who did what to which filing or account, when.
+type event struct {
+	FilingID  int64
+	AccountID int64
+	Actor     filing.Actor
+	ActorName string
+	Action    string
+	From, To  filing.Stage
+	Details   map[string]any
+	At        time.Time
+}
+
+func (t *Tx) insertEvent(ctx context.Context, e event) error {
+	_, err := t.insertEventID(ctx, e)
+	return err
+}
+
+func (t *Tx) insertEventID(ctx context.Context, e event) (int64, error) {
+	details := []byte("{}")
+	if len(e.Details) > 0 {
+		var err error
+		if details, err = json.Marshal(e.Details); err != nil {
+			return 0, fmt.Errorf("event details: %w", err)
+		}
+	}
+	var id int64
+	err := t.get(ctx, &id, `INSERT INTO events (filing_id, account_id, actor, actor_name, action, from_stage, to_stage, details, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(e.FilingID), nullID(e.AccountID), string(e.Actor), e.ActorName, e.Action, string(e.From), string(e.To), string(details), dbTime(e.At))
+	if err != nil {
+		return 0, fmt.Errorf("write event %s: %w", e.Action, err)
+	}
+	return id, nil
+}
+
+// Event is an audit event as the CLI shows it.
+type Event struct {
+	ID        int64           `json:"id" db:"id"`
+	Actor     string          `json:"actor" db:"actor"`
+	ActorName string          `json:"actor_name,omitempty" db:"actor_name"`
+	Action    string          `json:"action" db:"action"`
+	From      string          `json:"from,omitempty" db:"from_stage"`
+	To        string          `json:"to,omitempty" db:"to_stage"`
+	Details   json.RawMessage `json:"details" db:"details"`
+	At        time.Time       `json:"at" db:"created_at"`
+}
+
+// FilingEvents returns a filing's audit trail, oldest first.
+func (s *Store) FilingEvents(ctx context.Context, filingID int64) ([]Event, error) {
+	var rows []struct {
+		Event
+		Details string `db:"details"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, actor, actor_name, action, from_stage, to_stage, details, created_at
+		FROM events WHERE filing_id = ? ORDER BY id`), filingID); err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	out := make([]Event, len(rows))
+	for i, r := range rows {
+		out[i] = r.Event
+		out[i].Details = json.RawMessage(r.Details)
+	}
+	return out, nil
+}

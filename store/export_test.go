@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// ExecForTest runs a statement outside the store's API, for tests that must
+// set up states the API refuses to create.
+func ExecForTest(ctx context.Context, s *Store, q string, args ...any) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...)
+	return err
+}
+
+// GetForTest reads one value outside the store's API.
+func GetForTest(ctx context.Context, s *Store, dest any, q string, args ...any) error {
+	return s.db.GetContext(ctx, dest, s.db.Rebind(q), args...)
+}
+
+// DumpForTest renders every row of every table as text, for tests that look
+// for data that must never be stored.
+func DumpForTest(ctx context.Context, t testing.TB, s *Store) string {
+	t.Helper()
+	var tables []string
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if s.dialect == Postgres {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
+	}
+	if err := s.db.SelectContext(ctx, &tables, q); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(tables)
+	if len(tables) < 8 {
+		t.Fatalf("dump found only tables %v", tables)
+	}
+	var b strings.Builder
+	for _, table := range tables {
+		rows, err := s.db.QueryxContext(ctx, `SELECT * FROM `+table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			vals, err := rows.SliceScan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s:", table)
+			for _, v := range vals {
+				if bs, ok := v.([]byte); ok {
+					v = string(bs)
+				}
+				fmt.Fprintf(&b, " %v", v)
+			}
+			b.WriteByte('\n')
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+	}
+	return b.String()
+}

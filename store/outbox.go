@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"example.com/icpdesk/filing"
+)
+
+// Outbox row statuses.
+const (
+	OutboxQueued  = "queued"
+	OutboxSending = "sending"
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed"
+	OutboxBounced = "bounced"
+)
+
+// OutboxItem is one email to enqueue. The notice carries kind, language and
+// recipient; the dedup key makes enqueueing idempotent.
+type OutboxItem struct {
+	Notice    filing.Notice
+	DedupKey  string
+	FilingID  int64
+	AccountID int64
+	InboundID int64
+	NotBefore time.Time // zero: now
+}
+
+// Enqueue adds an email to the outbox in the caller's transaction. It returns
+// false, and writes nothing, when a row with the same dedup key exists: a job
+// that runs twice enqueues once.
+func (t *Tx) Enqueue(ctx context.Context, it OutboxItem) (bool, error) {
+	n := it.Notice
+	if !n.Kind.Valid() {
+		return false, fmt.Errorf("enqueue: unknown email kind %q", n.Kind)
+	}
+	if it.DedupKey == "" {
+		return false, errors.New("enqueue: no dedup key")
+	}
+	to, err := filing.NormalizeEmail(n.To)
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: recipient: %w", n.Kind, err)
+	}
+	n.To = to
+	if n.Language == "" {
+		n.Language = filing.DefaultLanguage
+	}
+	payload, err := json.Marshal(n)
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", n.Kind, err)
+	}
+	now := t.s.now()
+	due := it.NotBefore
+	if due.IsZero() {
+		due = now
+	}
+	var id int64
+	err = t.get(ctx, &id, `INSERT INTO outbox (kind, language, recipient, filing_id, account_id, inbound_id, dedup_key, payload, status, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
+		ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+		string(n.Kind), string(n.Language), to, nullID(it.FilingID), nullID(it.AccountID), nullID(it.InboundID),
+		it.DedupKey, string(payload), dbTime(due), dbTime(now))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", n.Kind, err)
+	}
+	t.enqueued++
+	return true, nil
+}
+
+// OutboxRow is a queued or sent email as staff see it. The payload is not
+// included: it may hold the filing password until the email is sent.
+type OutboxRow struct {
+	ID            int64      `json:"id" db:"id"`
+	Kind          string     `json:"kind" db:"kind"`
+	Language      string     `json:"language" db:"language"`
+	Recipient     string     `json:"recipient" db:"recipient"`
+	Reference     string     `json:"reference,omitempty" db:"reference"`
+	DedupKey      string     `json:"dedup_key" db:"dedup_key"`
+	Status        string     `json:"status" db:"status"`
+	Attempts      int        `json:"attempts" db:"attempts"`
+	NextAttemptAt time.Time  `json:"next_attempt_at" db:"next_attempt_at"`
+	LastError     string     `json:"last_error,omitempty" db:"last_error"`
+	MessageID     string     `json:"message_id,omitempty" db:"message_id"`
+	CreatedAt     time.Time  `json:"created_at" db:"created_at"`
+	SentAt        *time.Time `json:"sent_at,omitempty" db:"sent_at"`
+}
+
+// OutboxFilter selects outbox rows.
+type OutboxFilter struct {
+	Status    string
+	FilingRef string
+	Limit     int
+}
+
+// ListOutbox returns outbox rows, newest first.
+func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter) ([]OutboxRow, error) {
+	q := `SELECT o.id, o.kind, o.language, o.recipient, COALESCE(f.reference, '') AS reference, o.dedup_key, o.status,
+		o.attempts, o.next_attempt_at, o.last_error, o.message_id, o.created_at, o.sent_at
+		FROM outbox o LEFT JOIN filings f ON f.id = o.filing_id WHERE 1 = 1`
+	var args []any
+	if f.Status != "" {
+		switch f.Status {
+		case OutboxQueued, OutboxSending, OutboxSent, OutboxFailed, OutboxBounced:
+		default:
+			return nil, fmt.Errorf("unknown outbox status %q (want queued, sending, sent, failed or bounced)", f.Status)
+		}
+		q += ` AND o.status = ?`
+		args = append(args, f.Status)
+	}
+	if f.FilingRef != "" {
+		q += ` AND f.reference = ?`
+		args = append(args, f.FilingRef)
+	}
+	q += ` ORDER BY o.id DESC`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	var out []OutboxRow
+	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	return out, nil
+}
