@@ -409,6 +409,15 @@ func (c *Config) Policy() filing.Policy {
 	return p
 }
 
+// MailDomain is the domain of the desk's address, used for Message-IDs.
+func (c *Config) MailDomain() string {
+	addr, err := filing.NormalizeEmail(c.Desk.Address)
+	if err != nil {
+		return "icpdesk.invalid" // validated at load; unreachable
+	}
+	return addr[strings.LastIndexByte(addr, '@')+1:]
+}
+
 // StaffLanguage is the language staff emails are written in.
 func (c *Config) StaffLanguage() filing.Language {
 	l, _ := filing.ParseLanguage(c.Desk.StaffLanguage)

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,12 +61,16 @@ func (t *Tx) Enqueue(ctx context.Context, it OutboxItem) (bool, error) {
 	if due.IsZero() {
 		due = now
 	}
+	msgID, err := t.s.newMessageID()
+	if err != nil {
+		return false, err
+	}
 	var id int64
-	err = t.get(ctx, &id, `INSERT INTO outbox (kind, language, recipient, filing_id, account_id, inbound_id, dedup_key, payload, status, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
+	err = t.get(ctx, &id, `INSERT INTO outbox (kind, language, recipient, filing_id, account_id, inbound_id, dedup_key, payload, status, next_attempt_at, message_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)
 		ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
 		string(n.Kind), string(n.Language), to, nullID(it.FilingID), nullID(it.AccountID), nullID(it.InboundID),
-		it.DedupKey, string(payload), dbTime(due), dbTime(now))
+		it.DedupKey, string(payload), dbTime(due), msgID, dbTime(now))
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -73,6 +79,22 @@ func (t *Tx) Enqueue(ctx context.Context, it OutboxItem) (bool, error) {
 	}
 	t.enqueued++
 	return true, nil
+}
+
+// MessageIDPrefix starts the local part of every Message-ID icpdesk sends, so
+// the inbox can tell its own mail and replies to it.
+const MessageIDPrefix = "icpdesk."
+
+// newMessageID returns a Message-ID (without angle brackets) for a new outbox
+// row. It is fixed when the row is enqueued, so every attempt sends the same
+// one and a reply links back even if the process died before marking the row
+// sent. It is random: it reveals nothing about the filing or the recipient.
+func (s *Store) newMessageID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("message id: %w", err)
+	}
+	return MessageIDPrefix + hex.EncodeToString(b[:]) + "@" + s.msgIDDomain, nil
 }
 
 // OutboxRow is a queued or sent email as staff see it. The payload is not

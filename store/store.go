@@ -57,7 +57,9 @@ type Store struct {
 	policy    filing.Policy
 	staff     []string
 	staffLang filing.Language
-	now       func() time.Time
+	// msgIDDomain is the right-hand side of the Message-IDs given to outbox rows.
+	msgIDDomain string
+	now         func() time.Time
 
 	// schemaTag names the PostgreSQL schema in lock keys and channels, so
 	// isolated test schemas sharing a database do not interfere.
@@ -81,6 +83,12 @@ func WithStaff(addrs []string, lang filing.Language) Option {
 	}
 }
 
+// WithMessageIDDomain sets the domain of outgoing Message-IDs (the desk's
+// mail domain, e.g. example.cn).
+func WithMessageIDDomain(domain string) Option {
+	return func(s *Store) { s.msgIDDomain = strings.ToLower(strings.TrimSpace(domain)) }
+}
+
 // WithClock replaces time.Now, for tests and `--now` overrides.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
@@ -92,7 +100,7 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 //
 // Open does not migrate; call Migrate, or CheckSchema before use.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
-	s := &Store{policy: filing.DefaultPolicy(), now: time.Now, staffLang: filing.DefaultLanguage}
+	s := &Store{policy: filing.DefaultPolicy(), now: time.Now, staffLang: filing.DefaultLanguage, msgIDDomain: "icpdesk.invalid"}
 	for _, o := range opts {
 		o(s)
 	}

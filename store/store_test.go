@@ -340,6 +340,13 @@ func TestFullFlowAndDeadline(t *testing.T) {
 				t.Fatalf("dedup key %q empty or repeated", r.DedupKey)
 			}
 			keys[r.DedupKey] = true
+			// The Message-ID is fixed at enqueue so replies link back even
+			// before the row is marked sent; it names nothing of the filing.
+			if !strings.HasPrefix(r.MessageID, store.MessageIDPrefix) || !strings.HasSuffix(r.MessageID, "@icpdesk.invalid") ||
+				keys[r.MessageID] || strings.Contains(r.MessageID, ref) {
+				t.Fatalf("message id %q", r.MessageID)
+			}
+			keys[r.MessageID] = true
 		}
 		events, err := s.FilingEvents(ctx, f.ID)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"os/user"
@@ -239,6 +240,7 @@ func (a *app) db(ctx context.Context, opts ...store.Option) (*store.Store, error
 	opts = append([]store.Option{
 		store.WithPolicy(cfg.Policy()),
 		store.WithStaff(cfg.Desk.Staff, cfg.StaffLanguage()),
+		store.WithMessageIDDomain(cfg.MailDomain()),
 	}, opts...)
 	s, err := store.Open(ctx, cfg.Database.URL, opts...)
 	if err != nil {
@@ -252,6 +254,24 @@ func (a *app) db(ctx context.Context, opts ...store.Option) (*store.Store, error
 	}
 	a.store = s
 	return s, nil
+}
+
+// logger builds the structured logger from [log] in the configuration,
+// writing to stderr.
+func (a *app) logger() (*slog.Logger, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
+		return nil, fmt.Errorf("log.level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(a.stderr, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, opts)), nil
 }
 
 func (a *app) close() {
