@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"example.com/icpdesk/filing"
@@ -37,6 +38,8 @@ type ChangeResult struct {
 	// Duplicate is set when a reminder or overdue notice for this deadline
 	// was already enqueued: nothing was written.
 	Duplicate bool
+	// Err is why ChangeStages refused this request; nothing was written for it.
+	Err error
 }
 
 // ChangeStage is the one way to change a filing's state: in the caller's
@@ -46,59 +49,259 @@ type ChangeResult struct {
 // (the caller's transaction must be rolled back, or the call wrapped in
 // Savepoint).
 func (t *Tx) ChangeStage(ctx context.Context, req ChangeRequest) (ChangeResult, error) {
-	var res ChangeResult
-	f, err := t.loadFiling(ctx, `reference = ?`, normRef(req.Ref), req.Ref, true)
+	res, err := t.ChangeStages(ctx, []ChangeRequest{req})
 	if err != nil {
-		return res, err
+		return ChangeResult{}, err
 	}
-	acct, err := t.accountByID(ctx, f.AccountID)
+	return res[0], res[0].Err
+}
+
+// ChangeStages is ChangeStage for many requests at once, with a fixed number
+// of statements per batch rather than per filing: the deadline sweep and the
+// reminders flag thousands of filings after downtime. Each result carries its
+// own refusal (Err: not found, a transition the table does not allow, an
+// invalid recipient); refused requests change nothing and do not stop the
+// others. A database error fails the whole call, and the caller's transaction
+// must be rolled back. Requests for the same filing apply in order.
+func (t *Tx) ChangeStages(ctx context.Context, reqs []ChangeRequest) ([]ChangeResult, error) {
+	results := make([]ChangeResult, len(reqs))
+	pending := make([]int, len(reqs))
+	for i := range reqs {
+		pending[i] = i
+	}
+	// Each round holds at most one request per filing, so every request
+	// is decided on the state the previous one left.
+	for len(pending) > 0 {
+		var round, later []int
+		seen := map[string]bool{}
+		for _, i := range pending {
+			ref := normRef(reqs[i].Ref)
+			if seen[ref] {
+				later = append(later, i)
+				continue
+			}
+			seen[ref] = true
+			round = append(round, i)
+		}
+		if err := t.changeRound(ctx, reqs, round, results); err != nil {
+			return results, err
+		}
+		pending = later
+	}
+	return results, nil
+}
+
+// changePlan is one decided request of a round.
+type changePlan struct {
+	i       int
+	req     ChangeRequest
+	f       filing.Filing
+	acct    filing.Account
+	out     filing.Outcome
+	notice  filing.Notice
+	email   *outboxRow
+	skipped bool // a reminder or overdue notice already enqueued: nothing to write
+}
+
+func (t *Tx) changeRound(ctx context.Context, reqs []ChangeRequest, round []int, results []ChangeResult) error {
+	refs := make([]string, len(round))
+	for k, i := range round {
+		refs[k] = normRef(reqs[i].Ref)
+	}
+	filings, accounts, err := t.loadForChange(ctx, refs)
 	if err != nil {
-		return res, err
+		return err
 	}
-	if req.At.IsZero() {
-		req.At = t.s.now()
+	var plans []*changePlan
+	for _, i := range round {
+		req := reqs[i]
+		if req.At.IsZero() {
+			req.At = t.s.now()
+		}
+		f, ok := filings[normRef(req.Ref)]
+		if !ok {
+			results[i].Err = fmt.Errorf("filing %s: %w", req.Ref, ErrNotFound)
+			continue
+		}
+		acct, ok := accounts[f.AccountID]
+		if !ok {
+			results[i].Err = fmt.Errorf("account of filing %s: %w", f.Reference, ErrNotFound)
+			continue
+		}
+		out, err := filing.Decide(f, acct, req.Request, t.s.policy)
+		if err != nil {
+			results[i].Err = err
+			continue
+		}
+		p := &changePlan{i: i, req: req, f: f, acct: acct, out: out, notice: t.notice(out, acct, req)}
+		if out.Email != "" {
+			n := p.notice
+			n.Kind = out.Email
+			row, err := t.s.prepareOutbox(OutboxItem{Notice: n, DedupKey: dedupKey(out.Email, f, out, req),
+				FilingID: f.ID, AccountID: acct.ID, InboundID: req.InboundID})
+			if err != nil {
+				results[i].Err = err
+				continue
+			}
+			p.email = &row
+		}
+		results[i] = ChangeResult{Filing: out.Filing, Account: acct, Outcome: out}
+		plans = append(plans, p)
 	}
-	out, err := filing.Decide(f, acct, req.Request, t.s.policy)
-	if err != nil {
-		return res, err
+	if len(plans) == 0 {
+		return nil
 	}
-	res.Outcome, res.Account, res.Filing = out, acct, out.Filing
-	g := out.Filing
 
 	// Emails first: for a reminder or an overdue notice the dedup key is the
-	// only thing that makes a second run a no-op, and it must stop the event too.
-	notice := t.notice(out, acct, req)
-	if out.Email != "" {
-		notice.Kind = out.Email
-		inserted, err := t.Enqueue(ctx, OutboxItem{Notice: notice, DedupKey: dedupKey(out.Email, f, out, req),
-			FilingID: f.ID, AccountID: acct.ID, InboundID: req.InboundID})
-		if err != nil {
-			return res, err
-		}
-		if !inserted && (req.Action == filing.ActionRemind || req.Action == filing.ActionFlagOverdue) {
-			res.Duplicate = true
-			return res, nil
-		}
-		if inserted {
-			res.Enqueued++
+	// only thing that makes a second run a no-op, and it must stop the rest.
+	var emails []outboxRow
+	for _, p := range plans {
+		if p.email != nil {
+			emails = append(emails, *p.email)
 		}
 	}
-
-	if g.Version != f.Version {
-		r, err := t.exec(ctx, `UPDATE filings SET stage = ?, return_reason = ?, return_source = ?, returned_at = ?, deadline = ?,
-			overdue = ?, late = ?, icp_number = ?, version = ?, updated_at = ?, submitted_at = ?, approved_at = ?
-			WHERE id = ? AND version = ?`,
-			string(g.Stage), g.ReturnReason, string(g.ReturnSource), dbTimePtr(g.ReturnedAt), dbTimePtr(g.Deadline),
-			g.Overdue, g.Late, g.ICPNumber, g.Version, dbTime(g.UpdatedAt), dbTimePtr(g.SubmittedAt), dbTimePtr(g.ApprovedAt),
-			f.ID, f.Version)
-		if err != nil {
-			return res, fmt.Errorf("update filing %s: %w", f.Reference, err)
+	inserted, err := t.insertOutbox(ctx, emails)
+	if err != nil {
+		return err
+	}
+	var live []*changePlan
+	for _, p := range plans {
+		if p.email != nil {
+			if inserted[p.email.key] {
+				results[p.i].Enqueued++
+			} else if a := p.req.Action; a == filing.ActionRemind || a == filing.ActionFlagOverdue {
+				p.skipped = true
+				results[p.i] = ChangeResult{Filing: p.f, Account: p.acct, Outcome: p.out, Duplicate: true}
+				continue
+			}
 		}
-		if n, _ := r.RowsAffected(); n != 1 {
-			return res, fmt.Errorf("filing %s: %w", f.Reference, ErrConflict)
-		}
+		live = append(live, p)
+	}
+	if err := t.updateFilings(ctx, live); err != nil {
+		return err
 	}
 
+	events := make([]event, 0, len(live))
+	var alerts []outboxRow
+	alertOwner := map[string]int{}
+	for _, p := range live {
+		g := p.out.Filing
+		events = append(events, event{FilingID: g.ID, AccountID: p.acct.ID, Actor: p.req.Actor, ActorName: p.req.ActorName,
+			Action: string(p.req.Action), From: p.out.From, To: g.Stage, Details: eventDetails(p.req, p.out), At: p.req.At})
+		if !p.out.AlertStaff {
+			continue
+		}
+		alert := p.notice
+		alert.Kind = filing.EmailStaffAlert
+		alert.Password = ""
+		alert.Alert = &filing.Alert{Action: string(p.req.Action), Actor: p.req.Actor, From: p.out.From, To: g.Stage, Summary: alertSummary(p.out, g)}
+		for _, addr := range t.s.staff {
+			alert.To, alert.ToName, alert.Language = addr, "", t.s.staffLang
+			row, err := t.s.prepareOutbox(OutboxItem{Notice: alert, DedupKey: dedupKey(filing.EmailStaffAlert, p.f, p.out, p.req) + ":" + addr,
+				FilingID: g.ID, AccountID: p.acct.ID, InboundID: p.req.InboundID})
+			if err != nil {
+				return fmt.Errorf("staff alert for %s: %w", g.Reference, err)
+			}
+			alerts = append(alerts, row)
+			alertOwner[row.key] = p.i
+		}
+	}
+	ids, err := t.insertEvents(ctx, events)
+	if err != nil {
+		return err
+	}
+	for _, p := range live {
+		results[p.i].EventID = ids[p.f.ID]
+	}
+	inserted, err = t.insertOutbox(ctx, alerts)
+	if err != nil {
+		return err
+	}
+	for key := range inserted {
+		results[alertOwner[key]].Enqueued++
+	}
+	return nil
+}
+
+// updateFilings writes the changed filings. Rows that change the same
+// columns to the same values from the same version are written by one
+// statement: a sweep flagging thousands of filings overdue issues a handful.
+// The version check guards against a writer that did not lock the row.
+func (t *Tx) updateFilings(ctx context.Context, plans []*changePlan) error {
+	type group struct {
+		set     []string
+		args    []any
+		version int
+		ids     []int64
+	}
+	groups := map[string]*group{}
+	var order []string
+	for _, p := range plans {
+		f, g := p.f, p.out.Filing
+		if g.Version == f.Version {
+			continue // a reminder changes nothing in the filing
+		}
+		var set []string
+		var args []any
+		var sig strings.Builder
+		col := func(name string, changed bool, v any) {
+			if changed {
+				set = append(set, name+" = ?")
+				args = append(args, v)
+				fmt.Fprintf(&sig, "%s=%v;", name, v)
+			}
+		}
+		col("stage", g.Stage != f.Stage, string(g.Stage))
+		col("return_reason", g.ReturnReason != f.ReturnReason, g.ReturnReason)
+		col("return_source", g.ReturnSource != f.ReturnSource, string(g.ReturnSource))
+		col("returned_at", !sameTime(g.ReturnedAt, f.ReturnedAt), dbTimePtr(g.ReturnedAt))
+		col("deadline", !sameTime(g.Deadline, f.Deadline), dbTimePtr(g.Deadline))
+		col("overdue", g.Overdue != f.Overdue, g.Overdue)
+		col("late", g.Late != f.Late, g.Late)
+		col("icp_number", g.ICPNumber != f.ICPNumber, g.ICPNumber)
+		col("updated_at", true, dbTime(g.UpdatedAt))
+		col("submitted_at", !sameTime(g.SubmittedAt, f.SubmittedAt), dbTimePtr(g.SubmittedAt))
+		col("approved_at", !sameTime(g.ApprovedAt, f.ApprovedAt), dbTimePtr(g.ApprovedAt))
+		key := fmt.Sprintf("v%d:%s", f.Version, sig.String())
+		gr, ok := groups[key]
+		if !ok {
+			gr = &group{set: set, args: args, version: f.Version}
+			groups[key] = gr
+			order = append(order, key)
+		}
+		gr.ids = append(gr.ids, f.ID)
+	}
+	for _, key := range order {
+		gr := groups[key]
+		for start := 0; start < len(gr.ids); start += bulkRows {
+			ids := gr.ids[start:min(start+bulkRows, len(gr.ids))]
+			args := append(append([]any{}, gr.args...), gr.version)
+			q, inArgs, err := t.inList(`UPDATE filings SET `+strings.Join(gr.set, ", ")+`, version = version + 1 WHERE version = ? AND id IN (?)`,
+				append(args, ids)...)
+			if err != nil {
+				return err
+			}
+			r, err := t.tx.ExecContext(ctx, q, inArgs...)
+			if err != nil {
+				return fmt.Errorf("update %d filings: %w", len(ids), err)
+			}
+			if n, _ := r.RowsAffected(); n != int64(len(ids)) {
+				return fmt.Errorf("%d of %d filings: %w", int64(len(ids))-n, len(ids), ErrConflict)
+			}
+		}
+	}
+	return nil
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+func eventDetails(req ChangeRequest, out filing.Outcome) map[string]any {
+	g := out.Filing
 	details := map[string]any{}
 	for k, v := range req.Details {
 		details[k] = v
@@ -123,30 +326,7 @@ func (t *Tx) ChangeStage(ctx context.Context, req ChangeRequest) (ChangeResult, 
 	if req.Inbound != nil {
 		details["message_id"] = req.Inbound.MessageID
 	}
-	res.EventID, err = t.insertEventID(ctx, event{FilingID: f.ID, AccountID: acct.ID, Actor: req.Actor, ActorName: req.ActorName,
-		Action: string(req.Action), From: out.From, To: g.Stage, Details: details, At: req.At})
-	if err != nil {
-		return res, err
-	}
-
-	if out.AlertStaff {
-		alert := notice
-		alert.Kind = filing.EmailStaffAlert
-		alert.Password = ""
-		alert.Alert = &filing.Alert{Action: string(req.Action), Actor: req.Actor, From: out.From, To: g.Stage, Summary: alertSummary(out, g)}
-		for _, addr := range t.s.staff {
-			alert.To, alert.ToName, alert.Language = addr, "", t.s.staffLang
-			key := dedupKey(filing.EmailStaffAlert, f, out, req) + ":" + addr
-			inserted, err := t.Enqueue(ctx, OutboxItem{Notice: alert, DedupKey: key, FilingID: f.ID, AccountID: acct.ID, InboundID: req.InboundID})
-			if err != nil {
-				return res, err
-			}
-			if inserted {
-				res.Enqueued++
-			}
-		}
-	}
-	return res, nil
+	return details
 }
 
 // dedupKey names an email so that the same cause never enqueues it twice.
@@ -157,11 +337,21 @@ func (t *Tx) ChangeStage(ctx context.Context, req ChangeRequest) (ChangeResult, 
 func dedupKey(kind filing.EmailKind, f filing.Filing, out filing.Outcome, req ChangeRequest) string {
 	switch req.Action {
 	case filing.ActionRemind:
+		if kind == filing.EmailDeadlineReminder {
+			return reminderKey(f.Reference, *f.ReturnedAt, req.ReminderOffset)
+		}
 		return fmt.Sprintf("%s:%s:r%d:%s", kind, f.Reference, f.ReturnedAt.UnixMicro(), req.ReminderOffset)
 	case filing.ActionFlagOverdue:
 		return fmt.Sprintf("%s:%s:r%d", kind, f.Reference, f.ReturnedAt.UnixMicro())
 	}
 	return fmt.Sprintf("%s:%s:v%d", kind, f.Reference, out.Filing.Version)
+}
+
+// reminderKey is the dedup key of one reminder: per filing, per return (its
+// deadline) and per offset. The reminders job computes it too, to skip
+// reminders already enqueued without loading their filings.
+func reminderKey(ref string, returnedAt time.Time, offset time.Duration) string {
+	return fmt.Sprintf("%s:%s:r%d:%s", filing.EmailDeadlineReminder, ref, returnedAt.UnixMicro(), offset)
 }
 
 // notice snapshots what the emails of this change need to say.

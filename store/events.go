@@ -73,3 +73,11 @@ func (s *Store) FilingEvents(ctx context.Context, filingID int64) ([]Event, erro
 	}
 	return out, nil
 }
+
+func jsonMarshal(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return b, nil
+}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // ExecForTest runs a statement outside the store's API, for tests that must
@@ -62,4 +63,45 @@ func DumpForTest(ctx context.Context, t testing.TB, s *Store) string {
 		rows.Close()
 	}
 	return b.String()
+}
+
+// ExplainSweepForTest returns the plan of the sweep's search query.
+func ExplainSweepForTest(ctx context.Context, s *Store, now time.Time) (string, error) {
+	var lines []string
+	err := s.db.SelectContext(ctx, &lines, `EXPLAIN `+s.db.Rebind(sweepQuery), sweepArgs(now, time.Time{}, 0)...)
+	return strings.Join(lines, "\n"), err
+}
+
+// BareDueSelectForTest is the limit of the sweep's search: one indexed
+// SELECT of every due row.
+func BareDueSelectForTest(ctx context.Context, s *Store, now time.Time) (int, error) {
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT id, reference, deadline, returned_at FROM filings
+		WHERE deadline IS NOT NULL AND NOT overdue AND deadline <= ?`), dbTime(now.Add(-time.Second)))
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	return n, rows.Err()
+}
+
+// SweepFindOnlyForTest runs the sweep's paged search without changing anything.
+func SweepFindOnlyForTest(ctx context.Context, s *Store, now time.Time) (int, error) {
+	n := 0
+	var after time.Time
+	var afterID int64
+	for {
+		var due []dueFiling
+		if err := s.db.SelectContext(ctx, &due, s.db.Rebind(sweepQuery), sweepArgs(now, after, afterID)...); err != nil {
+			return n, err
+		}
+		if len(due) == 0 {
+			return n, nil
+		}
+		n += len(due)
+		after, afterID = *due[len(due)-1].Deadline, due[len(due)-1].ID
+	}
 }

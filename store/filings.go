@@ -75,15 +75,7 @@ func (t *Tx) loadFiling(ctx context.Context, where string, arg any, name string,
 		return f, fmt.Errorf("read persons of %s: %w", name, err)
 	}
 	for _, p := range persons {
-		switch filing.Role(p.Role) {
-		case filing.RoleLegalRepresentative:
-			lr := p.Person
-			f.Subject.LegalRepresentative = &lr
-		case filing.RoleSubjectResponsible:
-			f.Subject.Responsible = p.Person
-		case filing.RoleWebsiteResponsible:
-			f.Website.Responsible = p.Person
-		}
+		setPerson(&f, p)
 	}
 	if err := t.selectRows(ctx, &f.Website.Domains, `SELECT name, ascii, registrant FROM filing_domains WHERE filing_id = ? ORDER BY position`, f.ID); err != nil {
 		return f, fmt.Errorf("read domains of %s: %w", name, err)

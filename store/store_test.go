@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -637,6 +638,90 @@ func TestConcurrentChangesOneWins(t *testing.T) {
 		}
 		if got := outboxKinds(t, s, "BA-2026-000123"); len(got) != 1 {
 			t.Fatalf("outbox %v, want one submission email", got)
+		}
+	})
+}
+
+func TestChangeStagesBatch(t *testing.T) {
+	each(t, func(t *testing.T, s *store.Store, c *clock) {
+		approvedAccount(t, s, "zhangsan@example.cn")
+		for _, ref := range []string{"BA-2026-000001", "BA-2026-000002"} {
+			importEnterprise(t, s, ref, "zhangsan@example.cn")
+		}
+		staff := func(ref string, a filing.Action) store.ChangeRequest {
+			return store.ChangeRequest{Ref: ref, Request: filing.Request{Action: a, Actor: filing.ActorStaff, At: c.Now(), ICPNumber: "浙ICP备12345678号-1"}}
+		}
+		var results []store.ChangeResult
+		err := s.InTx(ctx, func(tx *store.Tx) (err error) {
+			results, err = tx.ChangeStages(ctx, []store.ChangeRequest{
+				staff("BA-2026-000001", filing.ActionSubmit),
+				staff("BA-2099-999999", filing.ActionSubmit),   // no such filing
+				staff("BA-2026-000002", filing.ActionApprove),  // a draft: refused
+				staff("ba-2026-000001", filing.ActionToBureau), // same filing: applies after the submit
+				staff("BA-2026-000002", filing.ActionSubmit),
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if results[0].Err != nil || results[3].Err != nil || results[4].Err != nil {
+			t.Fatalf("accepted requests failed: %v / %v / %v", results[0].Err, results[3].Err, results[4].Err)
+		}
+		if !errors.Is(results[1].Err, store.ErrNotFound) || !errors.Is(results[2].Err, filing.ErrTransition) {
+			t.Fatalf("refusals: %v / %v", results[1].Err, results[2].Err)
+		}
+		if results[3].Filing.Stage != filing.StageBureauReview || results[3].Filing.Version != 3 {
+			t.Fatalf("second change of one filing: %+v", results[3].Filing)
+		}
+		ids := map[int64]bool{}
+		for _, i := range []int{0, 3, 4} {
+			if results[i].EventID == 0 || ids[results[i].EventID] || results[i].Enqueued != 1 {
+				t.Fatalf("result %d: event %d, enqueued %d", i, results[i].EventID, results[i].Enqueued)
+			}
+			ids[results[i].EventID] = true
+		}
+		a, _ := s.FilingByRef(ctx, "BA-2026-000001")
+		b, _ := s.FilingByRef(ctx, "BA-2026-000002")
+		if a.Filing.Stage != filing.StageBureauReview || a.Filing.Version != 3 || b.Filing.Stage != filing.StageProviderReview {
+			t.Fatalf("stored: %s v%d, %s", a.Filing.Stage, a.Filing.Version, b.Filing.Stage)
+		}
+		if got := strings.Join(outboxKinds(t, s, "BA-2026-000001"), ","); got != "filing_submitted>zhangsan@example.cn,filing_sent_to_bureau>zhangsan@example.cn" {
+			t.Fatalf("outbox %s", got)
+		}
+	})
+}
+
+// TestSweepIsolatesABrokenFiling: when one filing's write fails in the
+// database, the batch is redone one filing at a time: the others are flagged
+// and the broken one is reported, not retried forever in one transaction.
+func TestSweepIsolatesABrokenFiling(t *testing.T) {
+	each(t, func(t *testing.T, s *store.Store, c *clock) {
+		approvedAccount(t, s, "zhangsan@example.cn")
+		for i := 1; i <= 3; i++ {
+			returnAt(t, s, fmt.Sprintf("BA-2026-%06d", i), at(2026, 11, 1, 10, i, 0, 0))
+		}
+		broken, _ := s.FilingByRef(ctx, "BA-2026-000002")
+		trigger := fmt.Sprintf(`CREATE TRIGGER refuse_event BEFORE INSERT ON events FOR EACH ROW WHEN (NEW.filing_id = %d) BEGIN SELECT RAISE(ABORT, 'refused by test'); END`, broken.Filing.ID)
+		if s.Dialect() == store.Postgres {
+			if err := store.ExecForTest(ctx, s, fmt.Sprintf(`CREATE FUNCTION refuse_event() RETURNS trigger AS $$ BEGIN
+				IF NEW.filing_id = %d THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`, broken.Filing.ID)); err != nil {
+				t.Fatal(err)
+			}
+			trigger = `CREATE TRIGGER refuse_event BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_event()`
+		}
+		if err := store.ExecForTest(ctx, s, trigger); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.SweepDeadlines(ctx, at(2026, 11, 20, 10, 0, 0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Flagged != 2 || res.Failed != 1 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0], "BA-2026-000002") {
+			t.Fatalf("sweep with a broken filing: %+v", res)
+		}
+		if n := countKind(t, s, filing.EmailDeadlinePassed); n != 2 {
+			t.Fatalf("%d notices, want 2 (none for the broken filing)", n)
 		}
 	})
 }

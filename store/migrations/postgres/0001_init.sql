@@ -37,7 +37,7 @@ CREATE TABLE filings (
 CREATE INDEX filings_account_idx ON filings (account_id);
 CREATE INDEX filings_stage_idx ON filings (stage);
 -- The deadline sweep and reminders read only filings awaiting resubmission.
-CREATE INDEX filings_awaiting_deadline_idx ON filings (deadline) WHERE deadline IS NOT NULL AND NOT overdue;
+CREATE INDEX filings_awaiting_deadline_idx ON filings (deadline, id) WHERE deadline IS NOT NULL AND NOT overdue;
 CREATE INDEX filings_icp_number_idx ON filings (icp_number) WHERE icp_number <> '';
 
 CREATE TABLE filing_persons (

@@ -1,0 +1,396 @@
+// Package scheduler triggers icpdesk's periodic jobs with robfig/cron in the
+// desk's time zone: the deadline sweep, reminders, the staff digest and the
+// outbox janitor. It only triggers and records runs; what each job does lives
+// in store (and filing). On PostgreSQL each run holds a transaction-scoped
+// advisory lock, so with several replicas a run happens once; dedup keys make
+// a double run harmless anyway.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // the desk's zone must not depend on the host's zoneinfo
+
+	"github.com/robfig/cron/v3"
+
+	"example.com/icpdesk/store"
+)
+
+// Job names, as `icpdesk jobs run NAME` takes them.
+const (
+	JobDeadlineSweep = "deadline-sweep"
+	JobReminders     = "reminders"
+	JobDigest        = "digest"
+	JobOutboxJanitor = "outbox-janitor"
+)
+
+// Specs are the cron specifications of the jobs.
+type Specs struct {
+	DeadlineSweep string
+	Reminders     string
+	Digest        string
+	OutboxJanitor string
+}
+
+// Config is what the scheduler needs besides the store.
+type Config struct {
+	Location        *time.Location
+	Specs           Specs
+	ReminderOffsets []time.Duration
+	// Janitor runs the outbox janitor; nil leaves the job out. The mailer
+	// owns the outbox's leases and secrets, so it supplies the work.
+	Janitor func(ctx context.Context, now time.Time) (string, error)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// OnRun, when set, observes every finished run (for metrics).
+	OnRun func(job, status string, took time.Duration)
+}
+
+// RunFunc is one job's work at a given instant; it returns a summary for the
+// run record.
+type RunFunc func(ctx context.Context, now time.Time) (string, error)
+
+type job struct {
+	name     string
+	spec     string
+	schedule cron.Schedule
+	run      RunFunc
+}
+
+// Scheduler runs the jobs.
+type Scheduler struct {
+	st    *store.Store
+	loc   *time.Location
+	jobs  []*job
+	log   *slog.Logger
+	now   func() time.Time
+	onRun func(job, status string, took time.Duration)
+
+	mu      sync.Mutex
+	cron    *cron.Cron
+	cancel  context.CancelFunc
+	catchUp sync.WaitGroup
+}
+
+// parser accepts five fields or six (leading seconds) and @descriptors;
+// CRON_TZ= may name another zone per entry.
+var parser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// New validates every schedule and returns the scheduler, or every problem at
+// once. A spec that parses but never fires (30 February) is an error too:
+// robfig/cron would silently never run it.
+func New(st *store.Store, cfg Config, log *slog.Logger) (*Scheduler, error) {
+	if cfg.Location == nil {
+		return nil, errors.New("scheduler: no time zone")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Scheduler{st: st, loc: cfg.Location, log: log, now: cfg.Now, onRun: cfg.OnRun}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	offsets := append([]time.Duration(nil), cfg.ReminderOffsets...)
+	defs := []struct {
+		name, key, spec string
+		run             RunFunc
+	}{
+		{JobDeadlineSweep, "jobs.deadline_sweep", cfg.Specs.DeadlineSweep, func(ctx context.Context, now time.Time) (string, error) {
+			r, err := st.SweepDeadlines(ctx, now)
+			return fmt.Sprintf("flagged %d, skipped %d, failed %d, emails %d%s", r.Flagged, r.Skipped, r.Failed, r.Enqueued, errorList(r.Errors)),
+				firstErr(err, r.Failed, "filings could not be flagged")
+		}},
+		{JobReminders, "jobs.reminders", cfg.Specs.Reminders, func(ctx context.Context, now time.Time) (string, error) {
+			r, err := st.SendReminders(ctx, now, offsets)
+			return fmt.Sprintf("sent %d, skipped %d, failed %d%s", r.Sent, r.Skipped, r.Failed, errorList(r.Errors)),
+				firstErr(err, r.Failed, "reminders could not be enqueued")
+		}},
+		{JobDigest, "jobs.digest", cfg.Specs.Digest, func(ctx context.Context, now time.Time) (string, error) {
+			r, err := st.EnqueueDigest(ctx, now)
+			return fmt.Sprintf("digest %s: queued for %d staff, %d already had it", r.Date, r.Enqueued, r.Already), err
+		}},
+	}
+	if cfg.Janitor != nil {
+		defs = append(defs, struct {
+			name, key, spec string
+			run             RunFunc
+		}{JobOutboxJanitor, "jobs.outbox_janitor", cfg.Specs.OutboxJanitor, cfg.Janitor})
+	}
+	var errs []error
+	for _, d := range defs {
+		sched, err := ParseSpec(d.spec, cfg.Location)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", d.key, err))
+			continue
+		}
+		s.jobs = append(s.jobs, &job{name: d.name, spec: d.spec, schedule: sched, run: d.run})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return s, nil
+}
+
+// ParseSpec parses a cron specification and checks that it fires within the
+// next five years in loc.
+func ParseSpec(spec string, loc *time.Location) (cron.Schedule, error) {
+	if strings.TrimSpace(spec) == "" {
+		return nil, errors.New("empty schedule")
+	}
+	sched, err := parser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	// robfig/cron's Next gives up after five years and returns zero.
+	if sched.Next(time.Now().In(loc)).IsZero() {
+		return nil, fmt.Errorf("schedule %q never fires", spec)
+	}
+	return sched, nil
+}
+
+func errorList(errs []string) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(errs, "; ")
+}
+
+func firstErr(err error, failed int, what string) error {
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d %s", failed, what)
+	}
+	return nil
+}
+
+// JobInfo describes a job for `icpdesk jobs list`.
+type JobInfo struct {
+	Name string        `json:"name"`
+	Spec string        `json:"spec"`
+	Next time.Time     `json:"next"`
+	Last *store.JobRun `json:"last,omitempty"`
+}
+
+// Jobs lists the jobs with their next run after now and their last recorded run.
+func (s *Scheduler) Jobs(ctx context.Context) ([]JobInfo, error) {
+	last, err := s.st.LastJobRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().In(s.loc)
+	out := make([]JobInfo, 0, len(s.jobs))
+	for _, j := range s.jobs {
+		info := JobInfo{Name: j.name, Spec: j.spec, Next: j.schedule.Next(now)}
+		if r, ok := last[j.name]; ok {
+			info.Last = &r
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// Names lists the job names, sorted.
+func (s *Scheduler) Names() []string {
+	names := make([]string, len(s.jobs))
+	for i, j := range s.jobs {
+		names[i] = j.name
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Result is one run's outcome.
+type Result struct {
+	Job     string
+	Status  string // ok, failed, skipped
+	Summary string
+	Took    time.Duration
+}
+
+// ErrUnknownJob is returned by Run for a name that is not a job.
+var ErrUnknownJob = errors.New("unknown job")
+
+// Run runs one job once as of now, under its lock, and records the run. With
+// another replica holding the lock the result is "skipped" and nothing runs.
+func (s *Scheduler) Run(ctx context.Context, name string, now time.Time) (Result, error) {
+	for _, j := range s.jobs {
+		if j.name == name {
+			return s.runJob(ctx, j, now)
+		}
+	}
+	return Result{}, fmt.Errorf("%w %q (jobs: %s)", ErrUnknownJob, name, strings.Join(s.Names(), ", "))
+}
+
+func (s *Scheduler) runJob(ctx context.Context, j *job, now time.Time) (Result, error) {
+	res := Result{Job: j.name}
+	start := time.Now()
+	err := s.st.WithJobLock(ctx, j.name, func(ctx context.Context) error {
+		id, err := s.st.StartJobRun(ctx, j.name, s.now())
+		if err != nil {
+			return err
+		}
+		summary, runErr := s.call(ctx, j, now)
+		res.Summary, res.Status = summary, store.JobOK
+		if runErr != nil {
+			res.Status = store.JobFailed
+			summary = strings.TrimSpace(summary + "; error: " + runErr.Error())
+		}
+		// Record the end even if the run's context was cancelled meanwhile.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := s.st.FinishJobRun(fctx, id, res.Status, summary, s.now()); err != nil {
+			return errors.Join(runErr, err)
+		}
+		return runErr
+	})
+	res.Took = time.Since(start)
+	if errors.Is(err, store.ErrJobLocked) {
+		res.Status = store.JobSkipped
+		res.Summary = err.Error()
+		err = nil
+	}
+	if res.Status == "" {
+		res.Status = store.JobFailed
+	}
+	if s.onRun != nil {
+		s.onRun(j.name, res.Status, res.Took)
+	}
+	return res, err
+}
+
+// call runs the job, turning a panic into an error so the run is recorded as
+// failed and the next tick runs it again (cron.Recover stays as the last net).
+func (s *Scheduler) call(ctx context.Context, j *job, now time.Time) (summary string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.ErrorContext(ctx, "job panicked", "job", j.name, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("job %s panicked: %v", j.name, r)
+		}
+	}()
+	return j.run(ctx, now)
+}
+
+// Start schedules the jobs and catches up in the background: a sweep and a
+// reminders run at once (they work from the database, so they flag and remind
+// whatever came due while icpdesk was down), and the digest if today's digest
+// time has passed (its dedup key sends it once).
+func (s *Scheduler) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cron != nil {
+		return errors.New("scheduler already started")
+	}
+	ctx, s.cancel = context.WithCancel(ctx)
+	logger := cronLogger{s.log}
+	c := cron.New(
+		cron.WithLocation(s.loc),
+		cron.WithParser(parser),
+		// Recover innermost: in the other order one panic leaves the job
+		// skipped forever (robfig/cron#366, notes/libraries.md §5).
+		cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)),
+		cron.WithLogger(logger),
+	)
+	for _, j := range s.jobs {
+		c.Schedule(j.schedule, cron.FuncJob(func() { s.tick(ctx, j) }))
+	}
+	s.cron = c
+	c.Start()
+
+	s.catchUp.Add(1)
+	go func() {
+		defer s.catchUp.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("scheduler: catch-up panicked", "panic", r, "stack", string(debug.Stack()))
+			}
+		}()
+		now := s.now()
+		for _, j := range s.jobs {
+			if ctx.Err() != nil {
+				return
+			}
+			if j.name == JobDigest && !s.missedToday(j, now) || j.name == JobOutboxJanitor {
+				continue
+			}
+			s.tick(ctx, j)
+		}
+	}()
+	return nil
+}
+
+// missedToday reports whether the job's first time today (desk zone) is at
+// or before now: a digest missed while icpdesk was down is then sent at start.
+func (s *Scheduler) missedToday(j *job, now time.Time) bool {
+	local := now.In(s.loc)
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, s.loc)
+	first := j.schedule.Next(midnight.Add(-time.Nanosecond))
+	return !first.IsZero() && !first.After(local) && first.In(s.loc).YearDay() == local.YearDay()
+}
+
+func (s *Scheduler) tick(ctx context.Context, j *job) {
+	if ctx.Err() != nil {
+		return
+	}
+	res, err := s.runJob(ctx, j, s.now())
+	switch {
+	case err != nil:
+		s.log.ErrorContext(ctx, "job failed", "job", j.name, "took", res.Took, "summary", res.Summary, "err", err)
+	case res.Status == store.JobSkipped:
+		s.log.DebugContext(ctx, "job skipped: another replica runs it", "job", j.name)
+	default:
+		s.log.InfoContext(ctx, "job done", "job", j.name, "took", res.Took, "summary", res.Summary)
+	}
+}
+
+// Stop stops scheduling and waits for running jobs until ctx ends; then their
+// context is cancelled. Stopping twice is harmless.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	c, cancel := s.cron, s.cancel
+	s.cron = nil
+	s.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	done := c.Stop().Done()
+	finished := make(chan struct{})
+	go func() {
+		<-done
+		s.catchUp.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		cancel()
+		return nil
+	case <-ctx.Done():
+		cancel() // in-flight jobs see a cancelled context and stop at their next query
+		<-finished
+		return fmt.Errorf("scheduler: stopped before running jobs finished: %w", ctx.Err())
+	}
+}
+
+// cronLogger routes robfig/cron's logging to slog: its routine messages at
+// debug, "skip" (a run still going when the next was due) at info.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) {
+	if msg == "skip" {
+		c.l.Info("cron: run skipped, the previous one is still going", kv...)
+		return
+	}
+	c.l.Debug("cron: "+msg, kv...)
+}
+
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}

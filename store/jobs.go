@@ -1,0 +1,473 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"example.com/icpdesk/filing"
+)
+
+// Job run statuses.
+const (
+	JobRunning = "running"
+	JobOK      = "ok"
+	JobFailed  = "failed"
+	JobSkipped = "skipped"
+)
+
+// ErrJobLocked is returned by WithJobLock when another replica runs the job.
+var ErrJobLocked = errors.New("another replica is running this job")
+
+// WithJobLock runs fn while holding the job's lock. On PostgreSQL that is a
+// transaction-scoped advisory lock held by a transaction kept open for the
+// run, so it is released however the run ends, even if the process dies; a
+// second replica gets ErrJobLocked and skips the run. SQLite serves one
+// process, whose scheduler never overlaps a job with itself; dedup keys make
+// a concurrent `jobs run` harmless anyway.
+func (s *Store) WithJobLock(ctx context.Context, job string, fn func(ctx context.Context) error) error {
+	if s.dialect != Postgres {
+		return fn(ctx)
+	}
+	lockTx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("job %s: lock: %w", job, err)
+	}
+	defer lockTx.Rollback()
+	var got bool
+	if err := lockTx.QueryRowxContext(ctx, `SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || ':icpdesk:job:' || $1))`, job).Scan(&got); err != nil {
+		return fmt.Errorf("job %s: lock: %w", job, err)
+	}
+	if !got {
+		return ErrJobLocked
+	}
+	return fn(ctx)
+}
+
+// JobRun is one recorded run of a job.
+type JobRun struct {
+	ID         int64      `json:"id" db:"id"`
+	Job        string     `json:"job" db:"job"`
+	StartedAt  time.Time  `json:"started_at" db:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty" db:"finished_at"`
+	Status     string     `json:"status" db:"status"`
+	Detail     string     `json:"detail,omitempty" db:"detail"`
+}
+
+// StartJobRun records that a job started.
+func (s *Store) StartJobRun(ctx context.Context, job string, at time.Time) (int64, error) {
+	var id int64
+	err := s.db.GetContext(ctx, &id, s.db.Rebind(`INSERT INTO job_runs (job, started_at, status) VALUES (?, ?, 'running') RETURNING id`), job, dbTime(at))
+	if err != nil {
+		return 0, fmt.Errorf("record job run %s: %w", job, err)
+	}
+	return id, nil
+}
+
+// FinishJobRun records how a job run ended.
+func (s *Store) FinishJobRun(ctx context.Context, id int64, status, detail string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE job_runs SET status = ?, detail = ?, finished_at = ? WHERE id = ?`),
+		status, truncate(detail, 2000), dbTime(at), id)
+	if err != nil {
+		return fmt.Errorf("record job run %d: %w", id, err)
+	}
+	return nil
+}
+
+// LastJobRuns returns the latest run of each job.
+func (s *Store) LastJobRuns(ctx context.Context) (map[string]JobRun, error) {
+	var runs []JobRun
+	err := s.db.SelectContext(ctx, &runs, `SELECT r.id, r.job, r.started_at, r.finished_at, r.status, r.detail FROM job_runs r
+		WHERE r.id IN (SELECT MAX(id) FROM job_runs GROUP BY job)`)
+	if err != nil {
+		return nil, fmt.Errorf("read job runs: %w", err)
+	}
+	out := make(map[string]JobRun, len(runs))
+	for _, r := range runs {
+		out[r.Job] = r
+	}
+	return out, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && (s[n]&0xC0) == 0x80 {
+		n-- // do not cut a UTF-8 sequence
+	}
+	return s[:n]
+}
+
+// sweepBatch is how many filings one transaction of a sweep handles: large
+// enough to amortise commits, small enough to keep row locks short.
+const sweepBatch = 1000
+
+// SweepResult counts what a deadline sweep did.
+type SweepResult struct {
+	Flagged  int      // filings flagged overdue now
+	Skipped  int      // already handled (by another replica) or not due after all
+	Failed   int      // filings whose change failed; they are retried next sweep
+	Errors   []string // one per failed filing, for the run's record
+	Enqueued int
+}
+
+// SweepDeadlines flags every filing past its resubmission deadline at now as
+// overdue, through ChangeStage, which enqueues the applicant's
+// deadline_passed and the staff alerts with their dedup keys. It works from
+// the database, not from ticks: after downtime the first sweep flags
+// everything that passed meanwhile. Filings are visited once per sweep in
+// deadline order, in batches; each filing has its own savepoint, so one
+// failure does not undo the others.
+func (s *Store) SweepDeadlines(ctx context.Context, now time.Time) (SweepResult, error) {
+	var res SweepResult
+	var afterDeadline time.Time
+	var afterID int64
+	for {
+		var due []dueFiling
+		err := s.db.SelectContext(ctx, &due, s.db.Rebind(sweepQuery), sweepArgs(now, afterDeadline, afterID)...)
+		if err != nil {
+			return res, fmt.Errorf("deadline sweep: find due filings: %w", err)
+		}
+		if len(due) == 0 {
+			return res, nil
+		}
+		last := due[len(due)-1]
+		afterDeadline, afterID = *last.Deadline, last.ID
+		reqs := make([]ChangeRequest, len(due))
+		for i, d := range due {
+			reqs[i] = ChangeRequest{Ref: d.Reference, ActorName: "deadline-sweep",
+				Request: filing.Request{Action: filing.ActionFlagOverdue, Actor: filing.ActorScheduler, At: now}}
+		}
+		results, err := s.changeBatch(ctx, reqs)
+		if err != nil {
+			return res, fmt.Errorf("deadline sweep: %w", err)
+		}
+		for i, r := range results {
+			switch {
+			case r.Err == nil && r.Duplicate:
+				res.Skipped++
+			case r.Err == nil:
+				res.Flagged++
+				res.Enqueued += r.Enqueued
+			case errors.Is(r.Err, filing.ErrAlreadyOverdue), errors.Is(r.Err, filing.ErrNotDue), errors.Is(r.Err, filing.ErrNotAwaiting):
+				res.Skipped++ // another replica got there first, or it changed meanwhile
+			default:
+				res.Failed++
+				res.Errors = append(res.Errors, fmt.Sprintf("%s: %v", due[i].Reference, r.Err))
+			}
+		}
+	}
+}
+
+// changeBatch applies requests in one transaction. If the batch fails in the
+// database, it is redone one request per transaction, so one broken filing
+// holds up nobody else; its error is then reported in its result.
+func (s *Store) changeBatch(ctx context.Context, reqs []ChangeRequest) ([]ChangeResult, error) {
+	var results []ChangeResult
+	err := s.InTx(ctx, func(tx *Tx) (err error) {
+		results, err = tx.ChangeStages(ctx, reqs)
+		return err
+	})
+	if err == nil || ctx.Err() != nil {
+		return results, err
+	}
+	results = make([]ChangeResult, len(reqs))
+	for i, req := range reqs {
+		results[i], results[i].Err = s.ChangeStage(ctx, req)
+		if ctx.Err() != nil {
+			return results, ctx.Err()
+		}
+	}
+	return results, nil
+}
+
+// sweepQuery pages through the filings past their deadline in deadline
+// order. The row-value keyset is an index condition on the partial index
+// filings_awaiting_deadline_idx (deadline, id), so each page starts where the
+// last ended instead of rescanning from the oldest deadline.
+const sweepQuery = `SELECT id, reference, deadline, returned_at FROM filings
+	WHERE deadline IS NOT NULL AND NOT overdue AND deadline <= ? AND (deadline, id) > (?, ?)
+	ORDER BY deadline, id LIMIT ?`
+
+func sweepArgs(now, afterDeadline time.Time, afterID int64) []any {
+	// PastDeadline: the deadline's own second still counts as in time.
+	cutoff := dbTime(now.Add(-time.Second))
+	return []any{cutoff, dbTime(afterDeadline), afterID, sweepBatch}
+}
+
+type dueFiling struct {
+	ID         int64      `db:"id"`
+	Reference  string     `db:"reference"`
+	Deadline   *time.Time `db:"deadline"`
+	ReturnedAt *time.Time `db:"returned_at"`
+}
+
+// ReminderResult counts what a reminders run did.
+type ReminderResult struct {
+	Sent    int
+	Skipped int
+	Failed  int
+	Errors  []string
+}
+
+// SendReminders enqueues the deadline reminders due at now. With offsets
+// o1 < o2 < …, a filing whose deadline lies in (now+o(i-1), now+oi] is due
+// the oi reminder; one filing falls in one window, so after downtime only
+// the latest reminder that is due goes out, not a burst of stale ones. Each
+// reminder is sent at most once per filing, return and offset (dedup key);
+// reminders already enqueued are filtered out before any filing is loaded.
+func (s *Store) SendReminders(ctx context.Context, now time.Time, offsets []time.Duration) (ReminderResult, error) {
+	var res ReminderResult
+	offs := append([]time.Duration(nil), offsets...)
+	sort.Slice(offs, func(i, j int) bool { return offs[i] < offs[j] })
+	var prev time.Duration
+	for _, off := range offs {
+		if off <= 0 || off == prev {
+			continue
+		}
+		lo, hi := dbTime(now.Add(prev)), dbTime(now.Add(off))
+		// The deadline's own second is still in time (filing.PastDeadline).
+		if prev == 0 {
+			lo = dbTime(now.Add(-time.Second))
+		}
+		prev = off
+		var cands []dueFiling
+		if err := s.db.SelectContext(ctx, &cands, s.db.Rebind(`SELECT id, reference, deadline, returned_at FROM filings
+			WHERE deadline IS NOT NULL AND NOT overdue AND deadline > ? AND deadline <= ? ORDER BY deadline, id`), lo, hi); err != nil {
+			return res, fmt.Errorf("reminders: find filings: %w", err)
+		}
+		keys := make([]string, 0, len(cands))
+		for _, c := range cands {
+			if c.ReturnedAt != nil {
+				keys = append(keys, reminderKey(c.Reference, *c.ReturnedAt, off))
+			}
+		}
+		done, err := s.existingDedupKeys(ctx, keys)
+		if err != nil {
+			return res, err
+		}
+		var reqs []ChangeRequest
+		for _, c := range cands {
+			if c.ReturnedAt == nil || done[reminderKey(c.Reference, *c.ReturnedAt, off)] {
+				res.Skipped++
+				continue
+			}
+			reqs = append(reqs, ChangeRequest{Ref: c.Reference, ActorName: "reminders", ReminderOffset: off,
+				Request: filing.Request{Action: filing.ActionRemind, Actor: filing.ActorScheduler, At: now}})
+		}
+		for start := 0; start < len(reqs); start += sweepBatch {
+			batch := reqs[start:min(start+sweepBatch, len(reqs))]
+			results, err := s.changeBatch(ctx, batch)
+			if err != nil {
+				return res, fmt.Errorf("reminders: %w", err)
+			}
+			for i, r := range results {
+				switch {
+				case r.Err == nil && !r.Duplicate:
+					res.Sent++
+				case r.Err == nil, errors.Is(r.Err, filing.ErrTransition):
+					res.Skipped++ // sent by another replica, or resubmitted meanwhile
+				default:
+					res.Failed++
+					res.Errors = append(res.Errors, fmt.Sprintf("%s: %v", batch[i].Ref, r.Err))
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+func (s *Store) existingDedupKeys(ctx context.Context, keys []string) (map[string]bool, error) {
+	done := make(map[string]bool, len(keys))
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
+		q, args, err := sqlx.In(`SELECT dedup_key FROM outbox WHERE dedup_key IN (?)`, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("reminders: %w", err)
+		}
+		var found []string
+		if err := s.db.SelectContext(ctx, &found, s.db.Rebind(q), args...); err != nil {
+			return nil, fmt.Errorf("reminders: read sent reminders: %w", err)
+		}
+		for _, k := range found {
+			done[k] = true
+		}
+	}
+	return done, nil
+}
+
+// digestLines caps each list of the digest; the rest is counted.
+const digestLines = 100
+
+// BuildDigest collects what needs the staff's attention at now. Personal data
+// is masked. since is the previous digest (or 24 hours ago when there was none).
+func (s *Store) BuildDigest(ctx context.Context, now time.Time) (filing.Digest, error) {
+	loc := s.policy.Location
+	d := filing.Digest{Date: now.In(loc).Format("2006-01-02"), GeneratedAt: now.UTC()}
+	var last sql.NullTime
+	if err := s.db.GetContext(ctx, &last, s.db.Rebind(`SELECT MAX(created_at) FROM outbox WHERE kind = ? AND created_at < ?`),
+		string(filing.EmailStaffDigest), dbTime(now)); err != nil {
+		return d, fmt.Errorf("digest: previous digest: %w", err)
+	}
+	since := now.Add(-24 * time.Hour)
+	if last.Valid {
+		since = last.Time
+		d.Since = &since
+	}
+	err := s.readTx(ctx, func(t *Tx) error {
+		var counts []struct {
+			Stage string `db:"stage"`
+			N     int    `db:"n"`
+		}
+		if err := t.selectRows(ctx, &counts, `SELECT stage, COUNT(*) AS n FROM filings GROUP BY stage`); err != nil {
+			return fmt.Errorf("digest: counts: %w", err)
+		}
+		byStage := map[string]int{}
+		for _, c := range counts {
+			byStage[c.Stage] = c.N
+		}
+		for _, st := range filing.Stages {
+			d.Stages = append(d.Stages, filing.StageCount{Stage: st, Count: byStage[string(st)]})
+		}
+		var err error
+		if d.Resubmitted, err = t.digestFilings(ctx, `JOIN events e ON e.filing_id = f.id AND e.action = 'resubmit' AND e.created_at > ?`,
+			`e.created_at`, []any{dbTime(since)}, `ORDER BY e.created_at`); err != nil {
+			return err
+		}
+		if d.DueSoon, err = t.digestFilings(ctx, `WHERE f.deadline IS NOT NULL AND NOT f.overdue AND f.deadline > ? AND f.deadline <= ?`,
+			`NULL`, []any{dbTime(now), dbTime(now.Add(72 * time.Hour))}, `ORDER BY f.deadline`); err != nil {
+			return err
+		}
+		if d.Overdue, err = t.digestFilings(ctx, `WHERE f.deadline IS NOT NULL AND f.overdue`,
+			`NULL`, nil, `ORDER BY f.deadline`); err != nil {
+			return err
+		}
+		for _, m := range []struct {
+			dst   *[]filing.DigestMessage
+			where string
+		}{
+			{&d.Unlinked, `m.decision = 'unmatched'`},
+			{&d.Unverified, `m.decision = 'unverified'`},
+			{&d.Unparseable, `m.error <> ''`},
+		} {
+			if *m.dst, err = t.digestMessages(ctx, m.where, since); err != nil {
+				return err
+			}
+		}
+		var failed []struct {
+			ID        int64     `db:"id"`
+			Kind      string    `db:"kind"`
+			To        string    `db:"recipient"`
+			Filing    string    `db:"reference"`
+			Error     string    `db:"last_error"`
+			Attempts  int       `db:"attempts"`
+			CreatedAt time.Time `db:"created_at"`
+		}
+		if err := t.selectRows(ctx, &failed, `SELECT o.id, o.kind, o.recipient, COALESCE(f.reference, '') AS reference, o.last_error, o.attempts, o.created_at
+			FROM outbox o LEFT JOIN filings f ON f.id = o.filing_id WHERE o.status = 'failed' ORDER BY o.id DESC LIMIT ?`, digestLines); err != nil {
+			return fmt.Errorf("digest: failed emails: %w", err)
+		}
+		for _, f := range failed {
+			d.FailedEmails = append(d.FailedEmails, filing.DigestEmail{ID: f.ID, Kind: filing.EmailKind(f.Kind), To: filing.MaskEmail(f.To),
+				Filing: f.Filing, Error: truncate(f.Error, 300), Attempts: f.Attempts, CreatedAt: f.CreatedAt})
+		}
+		return nil
+	})
+	return d, err
+}
+
+func (t *Tx) digestFilings(ctx context.Context, join, resubmittedAt string, args []any, order string) ([]filing.DigestFiling, error) {
+	var rows []struct {
+		Reference     string     `db:"reference"`
+		Applicant     string     `db:"applicant"`
+		Account       string     `db:"account"`
+		Domain        string     `db:"domain"`
+		Stage         string     `db:"stage"`
+		Reason        string     `db:"return_reason"`
+		ReturnedAt    *time.Time `db:"returned_at"`
+		Deadline      *time.Time `db:"deadline"`
+		ResubmittedAt *time.Time `db:"resubmitted_at"`
+		Late          bool       `db:"late"`
+	}
+	q := `SELECT f.reference, a.name AS applicant, a.email AS account,
+		COALESCE((SELECT dm.name FROM filing_domains dm WHERE dm.filing_id = f.id ORDER BY dm.position LIMIT 1), '') AS domain,
+		f.stage, f.return_reason, f.returned_at, f.deadline, ` + resubmittedAt + ` AS resubmitted_at, f.late
+		FROM filings f JOIN accounts a ON a.id = f.account_id ` + join + ` ` + order + fmt.Sprintf(` LIMIT %d`, digestLines)
+	if err := t.selectRows(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("digest: filings: %w", err)
+	}
+	out := make([]filing.DigestFiling, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, filing.DigestFiling{Reference: r.Reference, Applicant: filing.MaskName(r.Applicant), Account: filing.MaskEmail(r.Account),
+			Domain: r.Domain, Stage: filing.Stage(r.Stage), ReturnReason: r.Reason, ReturnedAt: r.ReturnedAt, Deadline: r.Deadline,
+			ResubmittedAt: r.ResubmittedAt, Late: r.Late})
+	}
+	return out, nil
+}
+
+func (t *Tx) digestMessages(ctx context.Context, where string, since time.Time) ([]filing.DigestMessage, error) {
+	var rows []struct {
+		ID         int64     `db:"id"`
+		From       string    `db:"sender"`
+		Subject    string    `db:"subject"`
+		ReceivedAt time.Time `db:"received_at"`
+		Filing     string    `db:"reference"`
+		Error      string    `db:"error"`
+	}
+	if err := t.selectRows(ctx, &rows, `SELECT m.id, m.sender, m.subject, m.received_at, COALESCE(f.reference, '') AS reference, m.error
+		FROM inbound_messages m LEFT JOIN filings f ON f.id = m.filing_id
+		WHERE `+where+` AND m.created_at > ? ORDER BY m.id LIMIT ?`, dbTime(since), digestLines); err != nil {
+		return nil, fmt.Errorf("digest: inbound: %w", err)
+	}
+	out := make([]filing.DigestMessage, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, filing.DigestMessage{ID: r.ID, From: filing.MaskEmail(r.From), Subject: truncate(r.Subject, 200),
+			ReceivedAt: r.ReceivedAt, Filing: r.Filing, Error: truncate(r.Error, 300)})
+	}
+	return out, nil
+}
+
+// DigestResult says what a digest run enqueued.
+type DigestResult struct {
+	Date     string
+	Enqueued int // recipients newly claimed
+	Already  int // recipients that had today's digest already
+}
+
+// EnqueueDigest builds the digest and enqueues it to every staff address,
+// once per recipient per day: the outbox row, keyed by day and recipient, is
+// the claim, written before anything is sent.
+func (s *Store) EnqueueDigest(ctx context.Context, now time.Time) (DigestResult, error) {
+	d, err := s.BuildDigest(ctx, now)
+	if err != nil {
+		return DigestResult{}, err
+	}
+	res := DigestResult{Date: d.Date}
+	body, err := jsonMarshal(d)
+	if err != nil {
+		return res, err
+	}
+	err = s.InTx(ctx, func(tx *Tx) error {
+		for _, addr := range s.staff {
+			n := filing.Notice{Kind: filing.EmailStaffDigest, Language: s.staffLang, To: addr, At: now.UTC(), Digest: body}
+			ok, err := tx.Enqueue(ctx, OutboxItem{Notice: n, DedupKey: fmt.Sprintf("%s:%s:%s", filing.EmailStaffDigest, d.Date, strings.ToLower(addr))})
+			if err != nil {
+				return err
+			}
+			if ok {
+				res.Enqueued++
+			} else {
+				res.Already++
+			}
+		}
+		return nil
+	})
+	return res, err
+}
