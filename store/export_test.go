@@ -105,3 +105,18 @@ func SweepFindOnlyForTest(ctx context.Context, s *Store, now time.Time) (int, er
 		after, afterID = *due[len(due)-1].Deadline, due[len(due)-1].ID
 	}
 }
+
+// TerminateLeaseSessionForTest kills the database session holding a lease,
+// as if its process had died.
+func TerminateLeaseSessionForTest(ctx context.Context, s *Store, name string) error {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT COUNT(pg_terminate_backend(l.pid)) FROM pg_locks l
+		WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (hashtext(current_schema() || ':icpdesk:lease:' || $1)::bigint & 4294967295)::oid`, name)
+	if err == nil && n != 1 {
+		return fmt.Errorf("terminated %d sessions, want 1", n)
+	}
+	return err
+}
+
+// URLForTest returns the URL the store was opened with.
+func (s *Store) URLForTest() string { return s.rawURL }

@@ -54,6 +54,7 @@ type Store struct {
 	db        *sqlx.DB
 	dialect   Dialect
 	where     string // the URL without credentials, for messages
+	rawURL    string // as given to Open
 	policy    filing.Policy
 	staff     []string
 	staffLang filing.Language
@@ -67,6 +68,7 @@ type Store struct {
 
 	mu       sync.Mutex
 	watchers []chan struct{}
+	leases   map[string]bool // in-process leases (SQLite)
 }
 
 // Option configures a Store.
@@ -100,7 +102,7 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 //
 // Open does not migrate; call Migrate, or CheckSchema before use.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
-	s := &Store{policy: filing.DefaultPolicy(), now: time.Now, staffLang: filing.DefaultLanguage, msgIDDomain: "icpdesk.invalid"}
+	s := &Store{policy: filing.DefaultPolicy(), now: time.Now, staffLang: filing.DefaultLanguage, msgIDDomain: "icpdesk.invalid", rawURL: rawURL}
 	for _, o := range opts {
 		o(s)
 	}
