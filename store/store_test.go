@@ -725,3 +725,18 @@ func TestSweepIsolatesABrokenFiling(t *testing.T) {
 		}
 	})
 }
+
+func TestOutboxQueue(t *testing.T) {
+	each(t, func(t *testing.T, s *store.Store, c *clock) {
+		if n, oldest, err := s.OutboxQueue(ctx); err != nil || n != 0 || !oldest.IsZero() {
+			t.Fatalf("empty outbox: %d %v %v", n, oldest, err)
+		}
+		approvedAccount(t, s, "zhangsan@example.cn")
+		c.Set(c.Now().Add(time.Hour))
+		approvedAccount(t, s, "lisi@example.cn")
+		n, oldest, err := s.OutboxQueue(ctx)
+		if err != nil || n != 2 || !oldest.Equal(newClock().Now()) {
+			t.Fatalf("outbox queue: %d %v %v", n, oldest, err)
+		}
+	})
+}
