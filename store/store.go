@@ -54,6 +54,7 @@ type Store struct {
 	db        *sqlx.DB
 	dialect   Dialect
 	where     string // the URL without credentials, for messages
+	dsn       string // the driver's DSN: pq.NewListener needs it for LISTEN
 	rawURL    string // as given to Open
 	policy    filing.Policy
 	staff     []string
@@ -153,7 +154,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", s.where, err)
 	}
-	s.db = db
+	s.db, s.dsn = db, dsn
 	if s.dialect == Postgres {
 		var schema string
 		if err := db.QueryRowxContext(pingCtx, `SELECT current_schema()`).Scan(&schema); err != nil {

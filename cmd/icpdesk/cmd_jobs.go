@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"example.com/icpdesk/config"
+	"example.com/icpdesk/mailer"
 	"example.com/icpdesk/scheduler"
 	"example.com/icpdesk/store"
 )
@@ -36,6 +38,14 @@ func (a *app) scheduler(ctx context.Context, s *store.Store, now func() time.Tim
 		Janitor:         outboxJanitor(s, cfg),
 		Now:             now,
 	}, log)
+}
+
+// outboxJanitor is the mailer's janitor: it requeues rows whose claim
+// expired and erases the passwords of unsent emails queued more than twice
+// max_age ago (a failed approval email can be retried, password and all,
+// for at least max_age after it failed).
+func outboxJanitor(s *store.Store, cfg *config.Config) func(ctx context.Context, now time.Time) (string, error) {
+	return mailer.Janitor(s, 2*cfg.SMTP.MaxAge.Duration)
 }
 
 func runJobsList(ctx context.Context, a *app, args []string) error {

@@ -1,0 +1,814 @@
+// Package mailer drains the outbox: it claims due rows in batches, renders
+// each in its recipient's language with package templates, sends it over one
+// reused SMTP connection per worker with go-mail, and records the outcome in
+// batches. Temporary failures (4xx, dropped connections, an unreachable
+// server) are retried with exponential backoff until max_age; permanent
+// ones (5xx) fail the row for good and alert staff. The filing password is
+// erased from a row's payload in the transaction that marks it sent.
+//
+// Delivery is at least once: if the process dies between the SMTP server
+// accepting a message and the row being marked sent, the row's lease expires
+// and the message is sent again, with the same Message-ID.
+package mailer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"example.com/icpdesk/filing"
+	"example.com/icpdesk/store"
+	"example.com/icpdesk/templates"
+)
+
+// Store is what the mailer needs from the database (*store.Store has it).
+type Store interface {
+	Dialect() store.Dialect
+	ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.OutboxMessage, error)
+	MarkSent(ctx context.Context, marks []store.SentMark) (int, error)
+	MarkRetry(ctx context.Context, marks []store.RetryMark) (int, error)
+	MarkFailed(ctx context.Context, f store.OutboxFailure) (int, error)
+	ReleaseClaims(ctx context.Context, ids []int64) error
+	NextDue(ctx context.Context) (time.Time, bool, error)
+	ListenOutbox(ctx context.Context, report func(error)) (<-chan struct{}, error)
+}
+
+// Renderer renders a notice (*templates.Renderer).
+type Renderer interface {
+	Render(n filing.Notice) (templates.Email, error)
+}
+
+// Counters are running totals since the service was built, for metrics.
+type Counters struct {
+	Sent    int64 // delivered
+	Retried int64 // attempts that failed temporarily and were rescheduled
+	Failed  int64 // emails given up (permanent failure or max_age)
+}
+
+// Summary says what one drain did.
+type Summary struct {
+	Claimed  int
+	Sent     int
+	Retried  int
+	Failed   int
+	Released int // claimed but left untried because the mailer stopped
+	// NextAttempt is the earliest time a retried email will be tried again.
+	NextAttempt time.Time
+}
+
+func (s *Summary) add(o Summary) {
+	s.Claimed += o.Claimed
+	s.Sent += o.Sent
+	s.Retried += o.Retried
+	s.Failed += o.Failed
+	s.Released += o.Released
+	if !o.NextAttempt.IsZero() && (s.NextAttempt.IsZero() || o.NextAttempt.Before(s.NextAttempt)) {
+		s.NextAttempt = o.NextAttempt
+	}
+}
+
+// Service drains the outbox. Build it with New; run it with Start and Stop,
+// or call DrainOnce.
+type Service struct {
+	st    Store
+	r     Renderer
+	set   Settings
+	log   *slog.Logger
+	now   func() time.Time
+	rand  func() float64
+	lease time.Duration
+
+	sent, retried, failed, panics atomic.Int64
+
+	mu       sync.Mutex
+	started  bool
+	quit     chan struct{} // closed by Stop: take no new work
+	cancel   context.CancelFunc
+	done     chan struct{} // closed when every goroutine has returned
+	stopOnce sync.Once
+	wakes    []chan struct{} // one per worker
+}
+
+// Option adjusts a Service.
+type Option func(*Service)
+
+// WithLogger sets the logger (default: discard). Recipients are logged masked.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// WithClock replaces time.Now for due times, backoff and Date headers.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// withRand replaces the jitter source, for tests.
+func withRand(r func() float64) Option { return func(s *Service) { s.rand = r } }
+
+// New checks the settings and builds a service.
+func New(st Store, r Renderer, set Settings, opts ...Option) (*Service, error) {
+	if st == nil || r == nil {
+		return nil, errors.New("mailer: no store or renderer")
+	}
+	if err := set.validate(); err != nil {
+		return nil, err
+	}
+	if st.Dialect() != store.Postgres {
+		// SQLite serialises writers; a second worker would only wait.
+		set.Workers = 1
+	}
+	s := &Service{st: st, r: r, set: set, log: slog.New(slog.DiscardHandler), now: time.Now, rand: rand.Float64,
+		quit: make(chan struct{}), done: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	// A claim must outlive the slowest case: the next batch is claimed while
+	// the current one is sent, and every message may take the whole timeout.
+	// Workers stop early (releasing the rest) when their lease runs short.
+	s.lease = set.Timeout*time.Duration(2*set.Batch+2) + time.Minute
+	return s, nil
+}
+
+// Counters returns the running totals.
+func (s *Service) Counters() Counters {
+	return Counters{Sent: s.sent.Load(), Retried: s.retried.Load(), Failed: s.failed.Load()}
+}
+
+// Panics is how many panics were recovered (and logged); tests require 0.
+func (s *Service) Panics() int64 { return s.panics.Load() }
+
+// Start runs the workers until Stop or until ctx ends. It returns at once.
+func (s *Service) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errors.New("mailer: already started")
+	}
+	s.started = true
+	runCtx, cancel := context.WithCancel(ctx)
+	s.cancel = cancel
+	wake, err := s.st.ListenOutbox(runCtx, func(err error) { s.log.WarnContext(runCtx, "outbox listener", "err", err) })
+	if err != nil {
+		// The sweep still finds every row, only later.
+		s.log.WarnContext(ctx, "no instant wake-ups; relying on the periodic sweep", "err", err, "sweep", s.set.Sweep)
+		wake = nil
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < s.set.Workers; i++ {
+		ch := make(chan struct{}, 1)
+		ch <- struct{}{} // look once at start
+		s.wakes = append(s.wakes, ch)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.dispatch(runCtx, wake)
+	}()
+	for i, ch := range s.wakes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.worker(runCtx, i, ch)
+		}()
+	}
+	go func() {
+		wg.Wait()
+		cancel() // ends the listener
+		close(s.done)
+	}()
+	s.log.InfoContext(ctx, "mailer started", "server", s.set.Addr(), "security", s.set.Security, "workers", s.set.Workers)
+	return nil
+}
+
+// Stop stops the service in two phases: workers take no new message and
+// release what they claimed but did not try, while the message in flight
+// finishes; if ctx ends first, the rest is cancelled. Calling it again, or
+// without Start, is harmless.
+func (s *Service) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	started := s.started
+	s.mu.Unlock()
+	if !started {
+		return nil
+	}
+	s.stopOnce.Do(func() { close(s.quit) })
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		<-s.done // bounded by the SMTP timeout of the send in flight
+		return fmt.Errorf("mailer: stopped before the work in flight finished: %w", ctx.Err())
+	}
+}
+
+func (s *Service) stopping() bool {
+	select {
+	case <-s.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// dispatch forwards outbox wake-ups to every worker.
+func (s *Service) dispatch(ctx context.Context, wake <-chan struct{}) {
+	defer s.recoverTop(ctx, "dispatcher")
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.quit:
+			return
+		case <-wake:
+			s.pokeAll()
+		}
+	}
+}
+
+func (s *Service) pokeAll() {
+	for _, ch := range s.wakes {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// errorPause is how long a worker waits after a database error.
+const errorPause = 5 * time.Second
+
+func (s *Service) worker(ctx context.Context, id int, wake <-chan struct{}) {
+	log := s.log.With("worker", id)
+	for s.workerRound(ctx, log, wake) {
+	}
+}
+
+// workerRound waits for work and drains once. It returns false when the
+// worker should end. A panic ends the round, not the worker.
+func (s *Service) workerRound(ctx context.Context, log *slog.Logger, wake <-chan struct{}) (more bool) {
+	pause := time.Duration(0)
+	defer func() {
+		if r := recover(); r != nil {
+			s.panics.Add(1)
+			log.ErrorContext(ctx, "panic in mailer worker", "panic", r, "stack", string(debug.Stack()))
+			more = s.sleep(ctx, errorPause)
+		}
+	}()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-s.quit:
+		return false
+	case <-wake:
+	case <-time.After(s.nextLook(ctx)):
+	}
+	if s.stopping() || ctx.Err() != nil {
+		return false
+	}
+	sum, err := s.drainSafely(ctx, log)
+	if err != nil && !errors.Is(err, ErrUnreachable) && ctx.Err() == nil {
+		log.ErrorContext(ctx, "outbox drain failed", "err", err)
+		pause = errorPause
+	}
+	if sum.Claimed > 0 {
+		log.DebugContext(ctx, "outbox drained", "sent", sum.Sent, "retried", sum.Retried, "failed", sum.Failed)
+	}
+	return s.sleep(ctx, pause)
+}
+
+// sleep waits d unless the service stops first; it reports whether to go on.
+func (s *Service) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil && !s.stopping()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-s.quit:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// nextLook is how long to sleep before looking again: the sweep interval,
+// or less if a retry is due sooner.
+func (s *Service) nextLook(ctx context.Context) time.Duration {
+	wait := s.set.Sweep
+	qctx, cancel := context.WithTimeout(ctx, dbTimeout)
+	defer cancel()
+	next, ok, err := s.st.NextDue(qctx)
+	if err == nil && ok {
+		if d := next.Sub(s.now()); d < wait {
+			// Rows due now that we did not get are another worker's claim
+			// being committed: look again shortly.
+			wait = max(d, 100*time.Millisecond)
+		}
+	}
+	return wait
+}
+
+// drainSafely drains on a fresh connection, closed afterwards: between
+// bursts nothing holds a session the server would time out.
+func (s *Service) drainSafely(ctx context.Context, log *slog.Logger) (sum Summary, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.panics.Add(1)
+			log.ErrorContext(ctx, "panic in outbox drain", "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	c, err := newConn(s.set)
+	if err != nil {
+		return sum, err
+	}
+	defer c.close()
+	return s.drain(ctx, c, log)
+}
+
+func (s *Service) recoverTop(ctx context.Context, what string) {
+	if r := recover(); r != nil {
+		s.panics.Add(1)
+		s.log.ErrorContext(ctx, "panic in mailer "+what, "panic", r, "stack", string(debug.Stack()))
+	}
+}
+
+// DrainOnce sends every email due now and returns when none is left. If the
+// SMTP server cannot be reached, every due email is rescheduled (or failed
+// if past max_age) and the error wraps ErrUnreachable.
+func (s *Service) DrainOnce(ctx context.Context) (Summary, error) {
+	return s.drainSafely(ctx, s.log)
+}
+
+// claimed is the result of one claim.
+type claimed struct {
+	rows []store.OutboxMessage
+	err  error
+}
+
+// claimAsync claims the next batch while the current one is being sent, so
+// the database's round trip and commit are off the sending path.
+func (s *Service) claimAsync(ctx context.Context) <-chan claimed {
+	ch := make(chan claimed, 1)
+	go func() {
+		var c claimed
+		defer func() {
+			if r := recover(); r != nil {
+				s.panics.Add(1)
+				s.log.ErrorContext(ctx, "panic while claiming", "panic", r, "stack", string(debug.Stack()))
+				c = claimed{err: fmt.Errorf("panic while claiming: %v", r)}
+			}
+			ch <- c
+		}()
+		qctx, cancel := context.WithTimeout(ctx, dbTimeout)
+		defer cancel()
+		c.rows, c.err = s.st.ClaimDue(qctx, s.now(), s.set.Batch, s.lease)
+	}()
+	return ch
+}
+
+// dbTimeout bounds each database call, so a hung database stalls a worker
+// for a while, not for ever.
+const dbTimeout = 30 * time.Second
+
+// drain claims and sends batches until no row is due. While a full batch
+// is sent, the next one is claimed, and the previous one's deliveries are
+// recorded, in the background.
+func (s *Service) drain(ctx context.Context, c *conn, log *slog.Logger) (sum Summary, err error) {
+	b := &batchState{conn: c, log: log, rec: s.startRecorder(ctx, log)}
+	var next <-chan claimed
+	defer func() {
+		if next != nil {
+			// Claimed ahead but not needed: back to the queue untouched.
+			if c := <-next; len(c.rows) > 0 {
+				for _, m := range c.rows {
+					b.release = append(b.release, m.ID)
+				}
+				sum.Released += len(c.rows)
+			}
+		}
+		err = errors.Join(err, s.flush(ctx, b), b.rec.wait())
+	}()
+	for {
+		if s.stopping() {
+			return sum, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		if next == nil {
+			next = s.claimAsync(ctx)
+		}
+		got := <-next
+		next = nil
+		if got.err != nil {
+			return sum, got.err
+		}
+		if len(got.rows) == 0 {
+			return sum, b.down
+		}
+		sum.Claimed += len(got.rows)
+		if len(got.rows) == s.set.Batch {
+			s.pokeAll() // more is waiting: let idle workers help
+			next = s.claimAsync(ctx)
+		}
+		one, err := s.sendBatch(ctx, b, got.rows)
+		sum.add(one)
+		if err != nil {
+			return sum, err
+		}
+	}
+}
+
+// recorder marks deliveries sent in the background, one batch at a time,
+// in order. Its queue is short, so the sender never runs far ahead of what
+// is recorded: those are the emails a crash would send twice.
+type recorder struct {
+	in   chan []store.SentMark
+	done chan struct{}
+	err  error
+}
+
+func (s *Service) startRecorder(ctx context.Context, log *slog.Logger) *recorder {
+	r := &recorder{in: make(chan []store.SentMark, 2), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		defer func() {
+			if p := recover(); p != nil {
+				s.panics.Add(1)
+				log.ErrorContext(ctx, "panic while recording", "panic", p, "stack", string(debug.Stack()))
+				r.err = fmt.Errorf("panic while recording: %v", p)
+				for range r.in { // keep senders from blocking
+				}
+			}
+		}()
+		for marks := range r.in {
+			if err := s.recordSent(ctx, log, marks); err != nil && r.err == nil {
+				r.err = err
+			}
+		}
+	}()
+	return r
+}
+
+// wait records what is queued and stops the recorder.
+func (r *recorder) wait() error {
+	close(r.in)
+	<-r.done
+	return r.err
+}
+
+// batchState is what a drain carries from message to message.
+type batchState struct {
+	conn *conn
+	log  *slog.Logger
+	rec  *recorder
+	// down is set once the server could not be reached: the rest of the
+	// drain reschedules without dialling again.
+	down error
+
+	sent    []store.SentMark
+	retry   []store.RetryMark
+	fail    []store.OutboxFailure
+	release []int64
+	// oldestSent is when the first unrecorded delivery happened.
+	oldestSent time.Time
+}
+
+// flushAfter bounds how long deliveries stay unrecorded during a slow batch:
+// if the process dies, these are the emails that would go out twice.
+const flushAfter = 2 * time.Second
+
+// prepareAhead is how many messages are rendered ahead of the one being
+// sent. Rendering runs while the SMTP round trips of earlier messages wait
+// on the network, so it costs almost no time on the sending path.
+const prepareAhead = 16
+
+// prepared is a message ready to send, or the reason it cannot be.
+type prepared struct {
+	m     store.OutboxMessage
+	msg   *mail.Msg
+	mid   string // the Message-ID sent
+	newID string // set when the row had none: stored when marked sent
+	fail  string // not empty: cannot be sent (undecodable, unrenderable)
+}
+
+func (s *Service) sendBatch(ctx context.Context, b *batchState, rows []store.OutboxMessage) (Summary, error) {
+	var sum Summary
+	ready := make(chan prepared, prepareAhead)
+	stop := make(chan struct{})
+	go func() {
+		defer close(ready)
+		defer s.recoverTop(ctx, "renderer")
+		for _, m := range rows {
+			select {
+			case ready <- s.prepare(ctx, b.log, m):
+			case <-stop:
+				return
+			}
+		}
+	}()
+	done := 0
+	for p := range ready {
+		// Stop taking messages on Stop or when the claim would expire
+		// before another full send could finish.
+		if s.stopping() || ctx.Err() != nil || !s.now().Add(s.set.Timeout).Before(p.m.LeaseUntil) {
+			break
+		}
+		s.deliver(ctx, b, p, &sum)
+		done++
+		if len(b.sent) > 0 && s.now().Sub(b.oldestSent) > flushAfter {
+			if err := s.flush(ctx, b); err != nil {
+				close(stop)
+				for range ready {
+				}
+				return sum, err
+			}
+		}
+	}
+	close(stop)
+	for range ready { // let the renderer finish
+	}
+	if done < len(rows) {
+		for _, m := range rows[done:] {
+			b.release = append(b.release, m.ID)
+		}
+		sum.Released += len(rows) - done
+	}
+	return sum, s.flush(ctx, b)
+}
+
+// prepare renders and builds one message. It does no I/O.
+func (s *Service) prepare(ctx context.Context, log *slog.Logger, m store.OutboxMessage) (p prepared) {
+	p.m = m
+	defer func() {
+		if r := recover(); r != nil {
+			s.panics.Add(1)
+			log.ErrorContext(ctx, "panic while rendering", "outbox_id", m.ID, "kind", m.Kind, "panic", r, "stack", string(debug.Stack()))
+			p.msg, p.fail = nil, fmt.Sprintf("internal error: %v", r)
+		}
+	}()
+	if m.NoticeErr != nil {
+		p.fail = m.NoticeErr.Error()
+		return p
+	}
+	n := m.Notice
+	n.Kind, n.Language, n.To = m.Kind, m.Language, m.Recipient
+	e, err := s.r.Render(n)
+	if err != nil {
+		// The payload will not render better next time.
+		p.fail = err.Error()
+		return p
+	}
+	var ok bool
+	if p.mid, ok = cleanID(m.MessageID); !ok {
+		p.mid = newMessageID(s.set.FromAddress)
+		p.newID = p.mid
+	}
+	if p.msg, err = s.build(m, e, p.mid, s.now()); err != nil {
+		p.fail = err.Error()
+	}
+	return p
+}
+
+// deliver sends one prepared message and records the outcome in b.
+func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *Summary) {
+	m := p.m
+	// The row's logger is built only when something is logged: this is the
+	// sending path, and most messages log nothing.
+	var row *slog.Logger
+	log := func() *slog.Logger {
+		if row == nil {
+			row = b.log.With("outbox_id", m.ID, "kind", m.Kind, "to", filing.MaskEmail(m.Recipient), "attempt", m.Attempts)
+		}
+		return row
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.panics.Add(1)
+			log().ErrorContext(ctx, "panic while sending", "panic", r, "stack", string(debug.Stack()))
+			b.conn.close() // the session is in an unknown state
+			s.giveUp(b, m, sum, fmt.Sprintf("internal error: %v", r), reasonInternal)
+		}
+	}()
+	if p.fail != "" {
+		log().ErrorContext(ctx, "email cannot be composed", "err", p.fail)
+		s.giveUp(b, m, sum, p.fail, reasonInternal)
+		return
+	}
+	if b.down != nil {
+		s.retryLater(ctx, b, m, sum, b.down.Error(), log())
+		return
+	}
+	for try := 0; ; try++ {
+		if err := b.conn.connect(ctx); err != nil {
+			b.down = err
+			log().WarnContext(ctx, "SMTP server unreachable", "err", err)
+			s.retryLater(ctx, b, m, sum, err.Error(), log())
+			return
+		}
+		err := b.conn.send(p.msg)
+		if err != nil && p.msg.IsDelivered() {
+			// Accepted; only the RSET afterwards failed. The next
+			// message gets a new session.
+			b.conn.close()
+			err = nil
+		}
+		what, code := classify(err)
+		detail := ""
+		if err != nil {
+			detail = maskAddress(redactSecret(err, s.set.Password).Error(), m.Recipient)
+		}
+		switch what {
+		case outcomeSent:
+			if len(b.sent) == 0 {
+				b.oldestSent = s.now()
+			}
+			b.sent = append(b.sent, store.SentMark{ID: m.ID, SentAt: s.now(), MessageID: p.newID})
+			sum.Sent++
+			s.sent.Add(1)
+			if b.log.Enabled(ctx, slog.LevelDebug) {
+				log().DebugContext(ctx, "email sent", "message_id", p.mid)
+			}
+			return
+		case outcomeConnCheck:
+			// The session died while idle (the server timed it out): nothing
+			// was sent. Redial once and resend.
+			b.conn.close()
+			if try == 0 {
+				continue
+			}
+			s.retryLater(ctx, b, m, sum, detail, log())
+			return
+		case outcomeDropped:
+			b.conn.close()
+			s.retryLater(ctx, b, m, sum, detail, log())
+			return
+		case outcomeTemporary:
+			s.retryLater(ctx, b, m, sum, detail, log())
+			return
+		default:
+			log().ErrorContext(ctx, "email rejected", "code", code, "err", detail)
+			s.giveUp(b, m, sum, detail, reasonRejected)
+			return
+		}
+	}
+}
+
+// retryLater reschedules m with backoff, or gives up if it is older than
+// max_age.
+func (s *Service) retryLater(ctx context.Context, b *batchState, m store.OutboxMessage, sum *Summary, detail string, log *slog.Logger) {
+	now := s.now()
+	giveUpAt := m.CreatedAt.Add(s.set.MaxAge)
+	if !now.Before(giveUpAt) {
+		log.ErrorContext(ctx, "email expired: giving up", "age", now.Sub(m.CreatedAt).Round(time.Second), "err", detail)
+		s.giveUp(b, m, sum, fmt.Sprintf("not delivered within %v: %s", s.set.MaxAge, detail), reasonExpired)
+		return
+	}
+	// Microseconds, as the database keeps it, so the summary says what is stored.
+	next := now.Add(backoff(m.Attempts, s.set.RetryBase, s.set.RetryMax, s.rand())).Truncate(time.Microsecond)
+	if next.After(giveUpAt) {
+		next = giveUpAt // one last try at the limit
+	}
+	b.retry = append(b.retry, store.RetryMark{ID: m.ID, NextAttemptAt: next, Error: detail})
+	sum.Retried++
+	if sum.NextAttempt.IsZero() || next.Before(sum.NextAttempt) {
+		sum.NextAttempt = next
+	}
+	s.retried.Add(1)
+	level := slog.LevelWarn
+	if b.down != nil {
+		level = slog.LevelDebug // the outage itself was logged once
+	}
+	log.Log(ctx, level, "email delayed", "next_attempt", next, "err", detail)
+}
+
+type failReason int
+
+const (
+	reasonRejected failReason = iota // the server said 5xx
+	reasonExpired                    // max_age passed
+	reasonInternal                   // we could not render or build it
+)
+
+// giveUp fails m for good and prepares the staff alert.
+func (s *Service) giveUp(b *batchState, m store.OutboxMessage, sum *Summary, detail string, why failReason) {
+	b.fail = append(b.fail, store.OutboxFailure{ID: m.ID, At: s.now(), Error: detail, Alert: failureAlert(m, detail, why, s.set.MaxAge)})
+	sum.Failed++
+	s.failed.Add(1)
+}
+
+// failureAlert tells staff which email did not go out and how to resend it.
+func failureAlert(m store.OutboxMessage, detail string, why failReason, maxAge time.Duration) *filing.Alert {
+	to := filing.MaskEmail(m.Recipient)
+	var about filing.Text
+	if ref := m.Notice.Reference; ref != "" {
+		about = filing.Text{Zh: "（备案 " + ref + "）", En: " (filing " + ref + ")"}
+	}
+	kindZh, kindEn := templates.KindLabel(m.Kind, filing.LangChinese), templates.KindLabel(m.Kind, filing.LangEnglish)
+	var zh, en string
+	switch why {
+	case reasonExpired:
+		zh = fmt.Sprintf("发给 %s 的“%s”邮件%s在 %v 内未能送达，已停止重试。最后的错误：%s", to, kindZh, about.Zh, maxAge, detail)
+		en = fmt.Sprintf("The “%s” email to %s%s was not delivered within %v and will not be retried. Last error: %s", kindEn, to, about.En, maxAge, detail)
+	case reasonInternal:
+		zh = fmt.Sprintf("发给 %s 的“%s”邮件%s无法生成，未发送：%s", to, kindZh, about.Zh, detail)
+		en = fmt.Sprintf("The “%s” email to %s%s could not be composed and was not sent: %s", kindEn, to, about.En, detail)
+	default:
+		zh = fmt.Sprintf("发给 %s 的“%s”邮件%s被收件服务器拒收：%s", to, kindZh, about.Zh, detail)
+		en = fmt.Sprintf("The “%s” email to %s%s was rejected by the receiving server: %s", kindEn, to, about.En, detail)
+	}
+	zh += fmt.Sprintf("\n核实原因后，可运行 icpdesk outbox retry %d 重新发送。", m.ID)
+	en += fmt.Sprintf("\nOnce the cause is fixed, resend it with: icpdesk outbox retry %d", m.ID)
+	return &filing.Alert{Action: "email_failed", Summary: filing.Text{Zh: zh, En: en}}
+}
+
+// maskAddress hides the recipient in a server's reply, which often quotes it.
+func maskAddress(s, addr string) string {
+	if addr == "" {
+		return s
+	}
+	masked := filing.MaskEmail(addr)
+	// Servers may echo it in another case. ToLower keeps byte offsets for
+	// the ASCII that addresses (normalised by the store) are made of.
+	low := strings.ToLower(addr)
+	for {
+		i := strings.Index(strings.ToLower(s), low)
+		if i < 0 || len(strings.ToLower(s)) != len(s) {
+			return strings.ReplaceAll(s, addr, masked)
+		}
+		s = s[:i] + masked + s[i+len(addr):]
+	}
+}
+
+// flushPauses retry recording outcomes across a database blip: an
+// unrecorded delivery is sent again once its lease expires.
+var flushPauses = []time.Duration{0, 200 * time.Millisecond, time.Second}
+
+// recordSent marks deliveries sent, retrying across a database blip.
+func (s *Service) recordSent(ctx context.Context, log *slog.Logger, marks []store.SentMark) error {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dbTimeout)
+	defer cancel()
+	var err error
+	for _, p := range flushPauses {
+		time.Sleep(p)
+		var n int
+		if n, err = s.st.MarkSent(fctx, marks); err == nil {
+			if n < len(marks) {
+				log.WarnContext(ctx, "some sent emails had lost their claim and may be sent again", "marked", n, "sent", len(marks))
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("mark %d emails sent: %w", len(marks), err)
+}
+
+// flush records the batch's outcomes. It uses a context that survives the
+// caller's cancellation (for a bounded time): the emails were sent, and
+// forgetting that would send them again.
+func (s *Service) flush(ctx context.Context, b *batchState) error {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dbTimeout)
+	defer cancel()
+	var errs []error
+	try := func(what string, fn func() error) {
+		var err error
+		for _, p := range flushPauses {
+			time.Sleep(p)
+			if err = fn(); err == nil {
+				return
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", what, err))
+	}
+	if len(b.sent) > 0 {
+		b.rec.in <- b.sent
+		b.sent = nil
+	}
+	if len(b.retry) > 0 {
+		try("reschedule", func() error { _, err := s.st.MarkRetry(fctx, b.retry); return err })
+		b.retry = b.retry[:0]
+	}
+	for _, f := range b.fail {
+		try("mark failed", func() error {
+			_, err := s.st.MarkFailed(fctx, f)
+			if errors.Is(err, store.ErrConflict) {
+				return nil // no longer ours; whoever has it decides
+			}
+			return err
+		})
+	}
+	b.fail = b.fail[:0]
+	if len(b.release) > 0 {
+		try("release", func() error { return s.st.ReleaseClaims(fctx, b.release) })
+		b.release = b.release[:0]
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,144 @@
+package mailer
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	netmail "net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"example.com/icpdesk/filing"
+	"example.com/icpdesk/store"
+	"example.com/icpdesk/templates"
+)
+
+// headerName is what a header field name may be (RFC 5322 §2.2 allows more;
+// we need no more). go-mail does not check names, and a CR or LF in one
+// would start a new header (notes/libraries.md §4).
+var headerName = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+
+// msgID is a Message-ID without its angle brackets: printable ASCII, no
+// space, one @ (RFC 5322 §3.6.4, loosely, as other mailers write them).
+var msgID = regexp.MustCompile(`^[!-;=?-~]+@[!-;=?-~]+$`)
+
+// maxReferences bounds the References header of an answer: the thread's
+// first message and its latest ones are what clients use (RFC 5322 §3.6.4).
+const maxReferences = 10
+
+func setHeader(m *mail.Msg, name, value string) error {
+	if !headerName.MatchString(name) {
+		return fmt.Errorf("header name %q refused", name)
+	}
+	// SetGenHeader turns control characters into an encoded word, so a
+	// value cannot start a header either; values here are ours anyway.
+	m.SetGenHeader(mail.Header(name), value)
+	return nil
+}
+
+// cleanID strips the angle brackets of a Message-ID and checks it.
+func cleanID(id string) (string, bool) {
+	id = strings.TrimSpace(id)
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	return id, len(id) <= 250 && msgID.MatchString(id)
+}
+
+// threadHeaders are In-Reply-To and References for an email answering
+// the inbound message in: its references, then its own id, invalid ones
+// dropped, the oldest kept first.
+func threadHeaders(in *filing.InboundRef) (inReplyTo, references string) {
+	if in == nil {
+		return "", ""
+	}
+	parent, ok := cleanID(in.MessageID)
+	if !ok {
+		return "", ""
+	}
+	var ids []string
+	seen := map[string]bool{parent: true}
+	for _, r := range in.References {
+		if id, ok := cleanID(r); ok && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > maxReferences-1 {
+		ids = append(ids[:1], ids[len(ids)-(maxReferences-2):]...)
+	}
+	ids = append(ids, parent)
+	return "<" + parent + ">", "<" + strings.Join(ids, "> <") + ">"
+}
+
+// newMessageID makes a Message-ID for a row that has none (enqueued before
+// the store fixed one per row): random, so it reveals nothing.
+func newMessageID(from string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	domain := "icpdesk.invalid"
+	if at := strings.LastIndexByte(from, '@'); at >= 0 {
+		domain = from[at+1:]
+	}
+	return store.MessageIDPrefix + hex.EncodeToString(b[:]) + "@" + domain
+}
+
+// build turns a rendered email into a go-mail message for one outbox row.
+func (s *Service) build(m store.OutboxMessage, e templates.Email, messageID string, now time.Time) (*mail.Msg, error) {
+	lang := m.Language
+	if lang != filing.LangEnglish {
+		lang = filing.LangChinese
+	}
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	fromName := s.set.FromName.In(lang)
+	msg.FromMailAddress(&netmail.Address{Name: templates.OneLine(fromName), Address: s.set.FromAddress})
+	if _, err := filing.NormalizeEmail(m.Recipient); err != nil {
+		return nil, fmt.Errorf("recipient: %w", err)
+	}
+	msg.ToMailAddress(&netmail.Address{Name: templates.OneLine(m.Notice.ToName), Address: m.Recipient})
+	if s.set.ReplyTo != "" {
+		if err := msg.ReplyTo(s.set.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
+	}
+	msg.Subject(templates.OneLine(e.Subject))
+	msg.SetMessageIDWithValue(messageID)
+	msg.SetDateWithValue(now)
+	// RFC 3834: answers to an applicant's message are auto-replied, the
+	// rest auto-generated; either way other robots must not answer them.
+	auto := "auto-generated"
+	if m.Kind.IsAcknowledgement() {
+		auto = "auto-replied"
+	}
+	headers := [][2]string{
+		{"Auto-Submitted", auto},
+		{"X-Auto-Response-Suppress", "All"}, // Exchange's out-of-office and receipts
+		{"Content-Language", string(lang)},
+	}
+	if irt, refs := threadHeaders(m.Notice.Inbound); irt != "" {
+		headers = append(headers, [2]string{"In-Reply-To", irt}, [2]string{"References", refs})
+	}
+	for _, h := range headers {
+		if err := setHeader(msg, h[0], h[1]); err != nil {
+			return nil, err
+		}
+	}
+	// Writers rather than strings: SetBodyString copies the body into a
+	// buffer of its own, a copy per part per email for nothing.
+	msg.SetBodyWriter(mail.TypeTextPlain, stringWriter(e.Text))
+	msg.AddAlternativeWriter(mail.TypeTextHTML, stringWriter(e.HTML))
+	if s.set.DKIM != nil {
+		msg.SetDKIM(s.set.DKIM)
+	}
+	return msg, nil
+}
+
+// stringWriter writes s, for go-mail's part writers.
+func stringWriter(s string) func(io.Writer) (int64, error) {
+	return func(w io.Writer) (int64, error) {
+		n, err := io.WriteString(w, s)
+		return int64(n), err
+	}
+}

@@ -1,0 +1,534 @@
+package store
+
+// The mailer's side of the outbox: claiming due rows, recording what each
+// send did, and the janitor's housekeeping. Rows move
+//
+//	queued ──ClaimDue──▶ sending ──MarkSent──▶ sent (password erased)
+//	   ▲                    │ ├────MarkRetry──▶ queued (later)
+//	   └──Release/Requeue───┘ └────MarkFailed─▶ failed (+ staff alert)
+//
+// and RetryRow puts a failed row back in the queue.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"example.com/icpdesk/filing"
+)
+
+// actorMailer is who the audit trail names for what the mailer records.
+const actorMailer filing.Actor = "mailer"
+
+// OutboxMessage is a claimed outbox row, ready to render and send.
+type OutboxMessage struct {
+	ID        int64
+	Kind      filing.EmailKind
+	Language  filing.Language
+	Recipient string
+	FilingID  int64
+	AccountID int64
+	// Notice is the payload. It holds the filing password until the row is
+	// marked sent: never log it.
+	Notice filing.Notice
+	// NoticeErr is set when the payload cannot be decoded; the row cannot be
+	// sent and should be failed.
+	NoticeErr  error
+	Attempts   int // including the one this claim starts
+	MessageID  string
+	CreatedAt  time.Time
+	LeaseUntil time.Time
+}
+
+type claimedRow struct {
+	ID        int64         `db:"id"`
+	Kind      string        `db:"kind"`
+	Language  string        `db:"language"`
+	Recipient string        `db:"recipient"`
+	FilingID  sql.NullInt64 `db:"filing_id"`
+	AccountID sql.NullInt64 `db:"account_id"`
+	Payload   string        `db:"payload"`
+	Attempts  int           `db:"attempts"`
+	MessageID string        `db:"message_id"`
+	CreatedAt time.Time     `db:"created_at"`
+}
+
+// ClaimDue marks up to limit queued rows due at now as sending, leased until
+// now+lease, counts the attempt, and returns them oldest due first. On
+// PostgreSQL, concurrent claimers (workers, replicas) skip each other's rows
+// (FOR UPDATE SKIP LOCKED) and never get the same row; SQLite's immediate
+// transactions serialise claims. A row whose lease expires is put back by
+// RequeueExpiredLeases.
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboxMessage, error) {
+	if limit <= 0 || lease <= 0 {
+		return nil, fmt.Errorf("claim outbox: limit %d and lease %v must be positive", limit, lease)
+	}
+	until := dbTime(now.Add(lease))
+	const returning = ` RETURNING id, kind, language, recipient, filing_id, account_id, payload, attempts, message_id, created_at`
+	// SQLite computes the IN list once, inside the write lock.
+	q := `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
+		WHERE status = 'queued' AND id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
+			ORDER BY next_attempt_at, id LIMIT ?)` + returning
+	if s.dialect == Postgres {
+		// PostgreSQL may re-run an IN subquery while updating, and a LIMIT
+		// with SKIP LOCKED then yields more rows than asked for (seen in this
+		// package's tests). A materialised CTE picks the rows exactly once;
+		// the outer status check re-tests a row changed meanwhile.
+		q = `WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
+				ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
+			UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
+			FROM due WHERE outbox.id = due.id AND outbox.status = 'queued'` +
+			strings.ReplaceAll(returning, " id,", " outbox.id,")
+	}
+	args := []any{until, dbTime(now), limit}
+	if s.dialect == Postgres {
+		args = []any{dbTime(now), limit, until}
+	}
+	var rows []claimedRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	out := make([]OutboxMessage, len(rows))
+	for i, r := range rows {
+		m := OutboxMessage{ID: r.ID, Kind: filing.EmailKind(r.Kind), Language: filing.Language(r.Language),
+			Recipient: r.Recipient, FilingID: r.FilingID.Int64, AccountID: r.AccountID.Int64,
+			Attempts: r.Attempts, MessageID: r.MessageID, CreatedAt: r.CreatedAt, LeaseUntil: until}
+		if err := json.Unmarshal([]byte(r.Payload), &m.Notice); err != nil {
+			m.NoticeErr = fmt.Errorf("outbox row %d: payload: %w", r.ID, err)
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+// SentMark records one delivered email.
+type SentMark struct {
+	ID     int64
+	SentAt time.Time
+	// MessageID is stored only if the row had none (rows enqueued before
+	// Message-IDs were fixed at enqueue).
+	MessageID string
+}
+
+// markSentChunk keeps statements well under both databases' parameter limits.
+const markSentChunk = 300
+
+// MarkSent marks delivered rows sent and erases the filing password from
+// their payloads in the same statement, so no committed state has the email
+// sent and the password still stored. It returns how many rows it changed:
+// fewer than given means some were no longer leased to the caller (a
+// janitor requeued them), and they may be sent again.
+func (s *Store) MarkSent(ctx context.Context, marks []SentMark) (int, error) {
+	// instr first: most payloads have no password, and parsing each one's
+	// JSON in the process (SQLite is in process) costs more than the send.
+	erase := `CASE WHEN instr(outbox.payload, '"password"') > 0 THEN json_remove(outbox.payload, '$.password') ELSE outbox.payload END`
+	row := `(?, ?)`
+	table, target := `outbox`, `outbox`
+	if s.dialect == Postgres {
+		erase = `CASE WHEN jsonb_exists(o.payload, 'password') THEN o.payload - 'password' ELSE o.payload END`
+		// VALUES columns are untyped parameters on PostgreSQL; say what they are.
+		row = `(CAST(? AS BIGINT), CAST(? AS TIMESTAMPTZ))`
+		table, target = `outbox AS o`, `o`
+	}
+	total := 0
+	err := s.InTx(ctx, func(t *Tx) error {
+		for start := 0; start < len(marks); start += markSentChunk {
+			chunk := marks[start:min(start+markSentChunk, len(marks))]
+			var b strings.Builder
+			args := make([]any, 0, 2*len(chunk))
+			fmt.Fprintf(&b, `UPDATE %s SET status = 'sent', sent_at = v.column2, lease_until = NULL, last_error = '', payload = %s
+				FROM (VALUES `, table, erase)
+			for i, m := range chunk {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(row)
+				args = append(args, m.ID, dbTime(m.SentAt))
+			}
+			fmt.Fprintf(&b, `) AS v WHERE %s.id = v.column1 AND %s.status = 'sending'`, target, target)
+			res, err := t.exec(ctx, b.String(), args...)
+			if err != nil {
+				return fmt.Errorf("mark %d emails sent: %w", len(chunk), err)
+			}
+			n, _ := res.RowsAffected()
+			total += int(n)
+		}
+		// Rare: rows that had no Message-ID get the one they were sent with.
+		// Apart, so the common statement leaves the message_id index alone.
+		for _, m := range marks {
+			if m.MessageID == "" {
+				continue
+			}
+			if _, err := t.exec(ctx, `UPDATE outbox SET message_id = ? WHERE id = ? AND message_id = ''`, m.MessageID, m.ID); err != nil {
+				return fmt.Errorf("record the Message-ID of email %d: %w", m.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+// RetryMark puts one row back in the queue for a later attempt.
+type RetryMark struct {
+	ID            int64
+	NextAttemptAt time.Time
+	Error         string
+}
+
+// MarkRetry returns claimed rows to the queue with their next attempt time
+// and the error that delayed them, in one transaction.
+func (s *Store) MarkRetry(ctx context.Context, marks []RetryMark) (int, error) {
+	total := 0
+	err := s.InTx(ctx, func(t *Tx) error {
+		for _, m := range marks {
+			res, err := t.exec(ctx, `UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = ?, lease_until = NULL
+				WHERE id = ? AND status = 'sending'`, dbTime(m.NextAttemptAt), truncateError(m.Error), m.ID)
+			if err != nil {
+				return fmt.Errorf("requeue email %d: %w", m.ID, err)
+			}
+			n, _ := res.RowsAffected()
+			total += int(n)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+// ReleaseClaims returns claimed rows that were never attempted (the mailer
+// stopped first) to the queue as they were, uncounting the attempt.
+func (s *Store) ReleaseClaims(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(t *Tx) error {
+		q, args, err := t.inList(`UPDATE outbox SET status = 'queued', lease_until = NULL,
+			attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+			WHERE status = 'sending' AND id IN (?)`, ids)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("release %d claimed emails: %w", len(ids), err)
+		}
+		return nil
+	})
+}
+
+// OutboxFailure records an email that will not be delivered.
+type OutboxFailure struct {
+	ID    int64
+	At    time.Time
+	Error string
+	// Alert, if set, is sent to every staff address in the same transaction,
+	// keyed by the row and the address so it is enqueued once whatever
+	// happens. Failures of staff emails never raise alerts: a staff address
+	// that rejects mail would otherwise alert itself for ever.
+	Alert *filing.Alert
+}
+
+// MarkFailed marks a claimed row failed for good, audits it, and enqueues
+// the staff alert. It returns the number of alerts enqueued.
+func (s *Store) MarkFailed(ctx context.Context, f OutboxFailure) (int, error) {
+	alerts := 0
+	err := s.InTx(ctx, func(t *Tx) error {
+		alerts = 0
+		var row struct {
+			Kind      string        `db:"kind"`
+			Payload   string        `db:"payload"`
+			Status    string        `db:"status"`
+			FilingID  sql.NullInt64 `db:"filing_id"`
+			AccountID sql.NullInt64 `db:"account_id"`
+			InboundID sql.NullInt64 `db:"inbound_id"`
+		}
+		err := t.get(ctx, &row, `SELECT kind, payload, status, filing_id, account_id, inbound_id FROM outbox WHERE id = ?`+t.forUpdate(), f.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("email %d: %w", f.ID, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read email %d: %w", f.ID, err)
+		}
+		if row.Status != OutboxSending {
+			return fmt.Errorf("email %d is %s, not sending: %w", f.ID, row.Status, ErrConflict)
+		}
+		if _, err := t.exec(ctx, `UPDATE outbox SET status = 'failed', last_error = ?, lease_until = NULL WHERE id = ?`,
+			truncateError(f.Error), f.ID); err != nil {
+			return fmt.Errorf("mark email %d failed: %w", f.ID, err)
+		}
+		kind := filing.EmailKind(row.Kind)
+		if err := t.insertEvent(ctx, event{FilingID: row.FilingID.Int64, AccountID: row.AccountID.Int64, Actor: actorMailer,
+			Action: "email_failed", Details: map[string]any{"outbox_id": f.ID, "kind": kind, "error": truncateError(f.Error)},
+			At: f.At}); err != nil {
+			return err
+		}
+		if f.Alert == nil || kind.ToStaff() {
+			return nil
+		}
+		var base filing.Notice
+		// A payload that cannot be decoded still gets its alert, without the
+		// filing's details.
+		_ = json.Unmarshal([]byte(row.Payload), &base)
+		alert := filing.Notice{
+			Kind: filing.EmailStaffAlert, Language: t.s.staffLang, At: f.At,
+			Reference: base.Reference, Account: base.Account,
+			SubjectType: base.SubjectType, SubjectName: base.SubjectName, WebsiteName: base.WebsiteName,
+			Domains: base.Domains, Stage: base.Stage, Deadline: base.Deadline, Inbound: base.Inbound,
+			Alert: f.Alert,
+		}
+		for _, addr := range t.s.staff {
+			alert.To = addr
+			ok, err := t.Enqueue(ctx, OutboxItem{Notice: alert, DedupKey: fmt.Sprintf("%s:outbox:%d:%s", filing.EmailStaffAlert, f.ID, strings.ToLower(addr)),
+				FilingID: row.FilingID.Int64, AccountID: row.AccountID.Int64, InboundID: row.InboundID.Int64})
+			if err != nil {
+				return err
+			}
+			if ok {
+				alerts++
+			}
+		}
+		return nil
+	})
+	return alerts, err
+}
+
+// maxErrorLen keeps a server's long reply from bloating the row.
+const maxErrorLen = 1000
+
+func truncateError(s string) string {
+	s = strings.ToValidUTF8(s, "?")
+	if len(s) <= maxErrorLen {
+		return s
+	}
+	cut := maxErrorLen
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// RequeueExpiredLeases returns rows whose claim expired (the mailer holding
+// them died or hung) to the queue, due at once. The email may have gone out
+// before the holder died: its Message-ID is fixed, so a second copy is
+// recognisably the same message. The scheduler's janitor calls it.
+func (s *Store) RequeueExpiredLeases(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE outbox SET status = 'queued', lease_until = NULL, next_attempt_at = ?
+		WHERE status = 'sending' AND lease_until < ?`), dbTime(now), dbTime(now))
+	if err != nil {
+		return 0, fmt.Errorf("requeue expired outbox leases: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// EraseOldSecrets erases the filing password from rows created before
+// olderThan that will not be sent (failed or bounced; sent rows lost theirs
+// when marked). Until then staff can retry a failed approval email with its
+// password. The scheduler's janitor calls it.
+func (s *Store) EraseOldSecrets(ctx context.Context, olderThan time.Time) (int, error) {
+	q := `UPDATE outbox SET payload = json_remove(payload, '$.password')
+		WHERE status IN ('sent', 'failed', 'bounced') AND created_at < ? AND json_extract(payload, '$.password') IS NOT NULL`
+	if s.dialect == Postgres {
+		q = `UPDATE outbox SET payload = payload - 'password'
+			WHERE status IN ('sent', 'failed', 'bounced') AND created_at < ? AND payload->>'password' IS NOT NULL`
+	}
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(q), dbTime(olderThan))
+	if err != nil {
+		return 0, fmt.Errorf("erase old secrets: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// RetryRow puts a failed or bounced email back in the queue, due now, with
+// its attempts reset and its age restarted (created_at), so a temporary
+// failure during the retry is retried for a full max_age again. A queued row
+// is made due now. The audit trail keeps who retried it and when it was
+// first queued.
+func (s *Store) RetryRow(ctx context.Context, id int64, actorName string) (OutboxRow, error) {
+	var out OutboxRow
+	err := s.InTx(ctx, func(t *Tx) error {
+		row, err := t.outboxRowByID(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		switch row.Status {
+		case OutboxFailed, OutboxBounced, OutboxQueued:
+		case OutboxSending:
+			return fmt.Errorf("email %d is being sent right now; try again in a moment: %w", id, ErrConflict)
+		default:
+			return fmt.Errorf("email %d was already sent; retrying it would send it twice: %w", id, ErrConflict)
+		}
+		now := t.s.now()
+		if _, err := t.exec(ctx, `UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?, created_at = ?, lease_until = NULL
+			WHERE id = ?`, dbTime(now), dbTime(now), id); err != nil {
+			return fmt.Errorf("retry email %d: %w", id, err)
+		}
+		var owner struct {
+			FilingID  sql.NullInt64 `db:"filing_id"`
+			AccountID sql.NullInt64 `db:"account_id"`
+		}
+		if err := t.get(ctx, &owner, `SELECT filing_id, account_id FROM outbox WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("retry email %d: %w", id, err)
+		}
+		if err := t.insertEvent(ctx, event{FilingID: owner.FilingID.Int64, AccountID: owner.AccountID.Int64, Actor: filing.ActorStaff, ActorName: actorName,
+			Action: "email_retried", Details: map[string]any{"outbox_id": id, "kind": row.Kind, "previous_status": row.Status,
+				"previous_error": row.LastError, "first_queued_at": row.CreatedAt}, At: now}); err != nil {
+			return err
+		}
+		t.enqueued++ // wake the mailer
+		out, err = t.outboxRowByID(ctx, id, false)
+		return err
+	})
+	return out, err
+}
+
+const outboxRowColumns = `o.id, o.kind, o.language, o.recipient, COALESCE(f.reference, '') AS reference, o.dedup_key, o.status,
+		o.attempts, o.next_attempt_at, o.last_error, o.message_id, o.created_at, o.sent_at`
+
+func (t *Tx) outboxRowByID(ctx context.Context, id int64, lock bool) (OutboxRow, error) {
+	var row OutboxRow
+	q := `SELECT ` + outboxRowColumns + ` FROM outbox o LEFT JOIN filings f ON f.id = o.filing_id WHERE o.id = ?`
+	if lock && t.s.dialect == Postgres {
+		q += ` FOR UPDATE OF o`
+	}
+	err := t.get(ctx, &row, q, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return row, fmt.Errorf("email %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return row, fmt.Errorf("read email %d: %w", id, err)
+	}
+	return row, nil
+}
+
+// OutboxByID reads one outbox row as staff see it (no payload).
+func (s *Store) OutboxByID(ctx context.Context, id int64) (OutboxRow, error) {
+	var row OutboxRow
+	err := s.readTx(ctx, func(t *Tx) (err error) {
+		row, err = t.outboxRowByID(ctx, id, false)
+		return err
+	})
+	return row, err
+}
+
+// OutboxNotice reads one row's payload. It holds the filing password until
+// the row is sent (or the janitor erased it): never log or print it.
+func (s *Store) OutboxNotice(ctx context.Context, id int64) (filing.Notice, error) {
+	var n filing.Notice
+	var payload string
+	err := s.db.GetContext(ctx, &payload, s.db.Rebind(`SELECT payload FROM outbox WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return n, fmt.Errorf("email %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return n, fmt.Errorf("read email %d: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(payload), &n); err != nil {
+		return n, fmt.Errorf("email %d: payload: %w", id, err)
+	}
+	return n, nil
+}
+
+// NextDue returns when the earliest queued row is due, if any is queued.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var t []time.Time
+	if err := s.db.SelectContext(ctx, &t, `SELECT next_attempt_at FROM outbox WHERE status = 'queued' ORDER BY next_attempt_at LIMIT 1`); err != nil {
+		return time.Time{}, false, fmt.Errorf("next due email: %w", err)
+	}
+	if len(t) == 0 {
+		return time.Time{}, false, nil
+	}
+	return t[0], true, nil
+}
+
+// Staff returns the addresses that receive staff emails and their language.
+func (s *Store) Staff() ([]string, filing.Language) {
+	return append([]string(nil), s.staff...), s.staffLang
+}
+
+// ListenOutbox returns a channel that receives a value soon after rows are
+// enqueued: at once for this process's commits and, on PostgreSQL, for any
+// replica's (LISTEN/NOTIFY; InTx notifies at commit). After the listener
+// reconnects it also fires, since notifications may have been missed while
+// it was down. It is a hint to look, not a queue: one pending value holds
+// any number of enqueues. The channel stops firing when ctx ends. report,
+// if not nil, hears the listener's connection problems.
+func (s *Store) ListenOutbox(ctx context.Context, report func(error)) (<-chan struct{}, error) {
+	out := make(chan struct{}, 1)
+	poke := func() {
+		select {
+		case out <- struct{}{}:
+		default:
+		}
+	}
+	local := s.OutboxWatch()
+	var listener *pq.Listener
+	var notify <-chan *pq.Notification
+	if s.dialect == Postgres {
+		listener = pq.NewListener(s.dsn, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
+			if err != nil && report != nil {
+				report(fmt.Errorf("outbox listener: %w", err))
+			}
+		})
+		// Listen blocks until the listener is connected; don't wait for ever.
+		done := make(chan error, 1)
+		go func() { done <- listener.Listen(s.outboxChannel()) }()
+		wait := time.NewTimer(10 * time.Second)
+		defer wait.Stop()
+		select {
+		case err := <-done:
+			if err != nil {
+				listener.Close()
+				return nil, fmt.Errorf("listen for outbox notifications on %s: %w", s.where, err)
+			}
+		case <-wait.C:
+			listener.Close()
+			return nil, fmt.Errorf("listen for outbox notifications on %s: not connected after 10s", s.where)
+		case <-ctx.Done():
+			listener.Close()
+			return nil, ctx.Err()
+		}
+		notify = listener.NotificationChannel()
+	}
+	go func() {
+		defer func() {
+			if listener != nil {
+				listener.Close()
+			}
+			if r := recover(); r != nil && report != nil {
+				report(fmt.Errorf("outbox listener panicked: %v", r))
+			}
+		}()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-local:
+				poke()
+			case _, ok := <-notify:
+				// A nil notification follows a reconnect: wake up and look.
+				if !ok {
+					notify = nil
+					continue
+				}
+				poke()
+			}
+		}
+	}()
+	return out, nil
+}

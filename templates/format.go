@@ -1,0 +1,169 @@
+package templates
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"example.com/icpdesk/filing"
+)
+
+var zhWeekdays = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
+
+// chinaZones are the zone names whose time mainland applicants call 北京时间.
+var chinaZones = map[string]bool{
+	"Asia/Shanghai": true, "Asia/Chongqing": true, "Asia/Chungking": true, "Asia/Harbin": true, "PRC": true,
+}
+
+// dateTime formats t in loc with the weekday and the zone, precise to the
+// second, as a deadline must be:
+//
+//	zh-CN: 2026年12月8日 星期二 23:59:59（北京时间）
+//	en:    Tuesday 8 December 2026, 23:59:59 China Standard Time (UTC+08:00)
+func dateTime(t time.Time, loc *time.Location, lang filing.Language) string {
+	l := t.In(loc)
+	if lang == filing.LangEnglish {
+		return l.Format("Monday 2 January 2006, 15:04:05") + " " + zoneName(l, loc, lang)
+	}
+	return fmt.Sprintf("%d年%d月%d日 %s %s（%s）", l.Year(), int(l.Month()), l.Day(),
+		zhWeekdays[l.Weekday()], l.Format("15:04:05"), zoneName(l, loc, lang))
+}
+
+// shortDateTime is a deadline in a subject line: 12月8日 23:59 / 8 Dec 23:59.
+func shortDateTime(t time.Time, loc *time.Location, lang filing.Language) string {
+	l := t.In(loc)
+	if lang == filing.LangEnglish {
+		return l.Format("2 Jan 15:04")
+	}
+	return fmt.Sprintf("%d月%d日 %s", int(l.Month()), l.Day(), l.Format("15:04"))
+}
+
+// tableTime is a time in a staff table: 2026-12-08 23:59.
+func tableTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format("2006-01-02 15:04")
+}
+
+// zoneName names the desk's zone at instant l (already in loc).
+func zoneName(l time.Time, loc *time.Location, lang filing.Language) string {
+	_, off := l.Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	utc := fmt.Sprintf("UTC%s%02d:%02d", sign, off/3600, off%3600/60)
+	if chinaZones[loc.String()] {
+		if lang == filing.LangEnglish {
+			return "China Standard Time (" + utc + ")"
+		}
+		return "北京时间"
+	}
+	if lang == filing.LangEnglish {
+		return loc.String() + " time (" + utc + ")"
+	}
+	return loc.String() + " 时间，" + utc
+}
+
+// hoursText says how long an offset is: "72 小时" / "72 hours".
+func hoursText(d time.Duration, lang filing.Language) string {
+	h := int(d.Round(time.Hour) / time.Hour)
+	if d < time.Hour {
+		m := int(d.Round(time.Minute) / time.Minute)
+		if lang == filing.LangEnglish {
+			return plural(m, "minute", "minutes")
+		}
+		return fmt.Sprintf("%d 分钟", m)
+	}
+	if lang == filing.LangEnglish {
+		return plural(h, "hour", "hours")
+	}
+	return fmt.Sprintf("%d 小时", h)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// paragraph normalises applicant text that may span lines (a return reason):
+// one kind of line break, no other control characters, trimmed.
+func paragraph(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
+
+// zhPunct gives Chinese text from package filing, written with ASCII
+// punctuation like the seed procedure, the full-width punctuation of the
+// templates around it.
+var zhPunct = strings.NewReplacer("(", "（", ")", "）", ",", "，", ":", "：", ";", "；")
+
+var kindLabels = map[filing.EmailKind]filing.Text{
+	filing.EmailAccountApproved:        {Zh: "帐号审核通过", En: "account approved"},
+	filing.EmailAccountRejected:        {Zh: "帐号未通过审核", En: "account rejected"},
+	filing.EmailFilingSubmitted:        {Zh: "资料清单", En: "materials checklist"},
+	filing.EmailFilingReturnedProvider: {Zh: "接入商退回", En: "returned by the provider"},
+	filing.EmailFilingReturned:         {Zh: "管局退回", En: "returned by the bureau"},
+	filing.EmailFilingSentToBureau:     {Zh: "已提交管局", En: "sent to the bureau"},
+	filing.EmailFilingApproved:         {Zh: "备案成功", En: "filing approved"},
+	filing.EmailResubmissionReceived:   {Zh: "重新提交确认", En: "resubmission received"},
+	filing.EmailResubmissionLate:       {Zh: "逾期重新提交", En: "late resubmission"},
+	filing.EmailUnverifiedSender:       {Zh: "发件人未验证", En: "unverified sender"},
+	filing.EmailDeadlineReminder:       {Zh: "期限提醒", En: "deadline reminder"},
+	filing.EmailDeadlinePassed:         {Zh: "超过期限", En: "deadline passed"},
+	filing.EmailStaffAlert:             {Zh: "员工提醒", En: "staff alert"},
+	filing.EmailStaffDigest:            {Zh: "每日摘要", En: "daily digest"},
+}
+
+// KindLabel names an email kind for people: "备案成功" / "filing approved".
+func KindLabel(k filing.EmailKind, lang filing.Language) string {
+	if t, ok := kindLabels[k]; ok {
+		return t.In(lang)
+	}
+	return string(k)
+}
+
+var actionLabels = map[string]filing.Text{
+	string(filing.ActionSubmit):         {Zh: "提交接入商审核", En: "submitted for the provider's review"},
+	string(filing.ActionReturnProvider): {Zh: "接入商退回", En: "returned by the provider"},
+	string(filing.ActionToBureau):       {Zh: "提交管局", En: "sent to the bureau"},
+	string(filing.ActionReturnBureau):   {Zh: "管局退回", En: "returned by the bureau"},
+	string(filing.ActionApprove):        {Zh: "备案成功", En: "approved"},
+	string(filing.ActionResubmit):       {Zh: "重新提交", En: "resubmitted"},
+	string(filing.ActionFlagOverdue):    {Zh: "超过重新提交期限", En: "past the resubmission deadline"},
+	string(filing.ActionRemind):         {Zh: "期限提醒", En: "deadline reminder"},
+	"email_failed":                      {Zh: "邮件发送失败", En: "email not delivered"},
+}
+
+func actionLabel(a string, lang filing.Language) string {
+	if t, ok := actionLabels[a]; ok {
+		return t.In(lang)
+	}
+	return a
+}
+
+var actorLabels = map[filing.Actor]filing.Text{
+	filing.ActorStaff:     {Zh: "工作人员", En: "staff"},
+	filing.ActorApplicant: {Zh: "主办者（邮件）", En: "applicant (by email)"},
+	filing.ActorScheduler: {Zh: "定时任务", En: "scheduled job"},
+}
+
+func actorLabel(a filing.Actor, lang filing.Language) string {
+	if t, ok := actorLabels[a]; ok {
+		return t.In(lang)
+	}
+	return string(a)
+}
