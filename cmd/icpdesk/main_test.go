@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func TestStaffFlow(t *testing.T) {
 			if r := c.run("", "filing", "list"); r.code != 1 || !strings.Contains(r.stderr, "icpdesk migrate") {
 				t.Fatalf("a command on an empty database should ask for migrate: %+v", r)
 			}
-			if out := c.ok("migrate"); !strings.Contains(out, "schema 0 → 1") {
+			if out := c.ok("migrate"); !strings.Contains(out, "schema 0 → "+strconv.Itoa(store.LatestSchema(d))) {
 				t.Fatalf("migrate: %s", out)
 			}
 			c.ok("account", "add", "--email", "zhangsan@example.cn", "--name", "张三")

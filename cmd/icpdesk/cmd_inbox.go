@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"example.com/icpdesk/filing"
+	"example.com/icpdesk/inbox"
+	"example.com/icpdesk/store"
+)
+
+func init() {
+	register(
+		&command{name: "inbox inspect", args: "FILE.eml [--json]", summary: "parse, classify and link a message against the database and print the decision; changes nothing (- reads stdin)", run: runInboxInspect},
+		&command{name: "inbox poll", args: "", summary: "record the desk mailbox's waiting mail once, then exit", run: runInboxPoll},
+		&command{name: "inbox list", args: "[--unlinked] [--limit N] [--json]", summary: "list received messages and what was decided", run: runInboxList},
+		&command{name: "inbox link", args: "MESSAGE FILING-REF", summary: "link a received message (id or Message-ID) to a filing and apply its decision", run: runInboxLink},
+	)
+}
+
+// inspectView is `inbox inspect --json`: these keys exactly.
+type inspectView struct {
+	Subject        string `json:"subject"`
+	Text           string `json:"text"`
+	From           string `json:"from"`
+	Classification string `json:"classification"`
+	Filing         string `json:"filing"`
+	LinkedBy       string `json:"linked_by"`
+	SenderVerified bool   `json:"sender_verified"`
+	Decision       string `json:"decision"`
+}
+
+func runInboxInspect(ctx context.Context, a *app, args []string) error {
+	fs := a.flags(commands["inbox inspect"])
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := a.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	var r io.Reader = a.stdin
+	if pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	m, parseErr := inbox.ReadMessage(r, int64(cfg.IMAP.MaxMessageSize), inbox.ParseOptions{})
+	var pe *inbox.PanicError
+	if errors.As(parseErr, &pe) {
+		return parseErr
+	}
+	s, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	proc := inbox.NewProcessor(s, inbox.OwnFromConfig(cfg), cfg.IMAP.AckLimitPerHour, nil)
+	v, err := proc.Inspect(ctx, m, parseErr, s.Now())
+	if err != nil {
+		return err
+	}
+	view := inspectView{Subject: m.Subject, Text: m.Text, From: strings.ToLower(m.From.Addr), Classification: string(v.Class),
+		LinkedBy: string(v.Link.Rule), SenderVerified: v.SenderVerified, Decision: string(v.Decision)}
+	if v.Link.Filing != nil {
+		view.Filing = v.Link.Filing.Reference
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, view)
+	}
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("Message-ID:      <%s>", m.MessageID)
+	if m.SyntheticID {
+		p(" (none in the message: made from its bytes)")
+	}
+	p("\nFrom:            %s", view.From)
+	if m.From.Name != "" {
+		p(" (%s)", m.From.Name)
+	}
+	p("\nSubject:         %s\n", view.Subject)
+	p("Classification:  %s", view.Classification)
+	if v.ClassReason != "" {
+		p(" (%s)", v.ClassReason)
+	}
+	p("\nFiling:          %s", orDash(view.Filing))
+	if view.LinkedBy != "" {
+		p(" (linked by %s)", view.LinkedBy)
+	}
+	p("\nSender verified: %v\n", view.SenderVerified)
+	p("Decision:        %s — %s\n", view.Decision, v.Why)
+	if parseErr != nil {
+		p("Parse error:     %v\n", parseErr)
+	}
+	for _, att := range m.Attachments {
+		p("Attachment:      %s (%s)\n", orDash(att.Filename), att.ContentType)
+	}
+	for _, pr := range m.Problems {
+		p("Problem:         %s\n", pr)
+	}
+	text := m.Text
+	if lines := strings.Split(text, "\n"); len(lines) > 40 {
+		text = strings.Join(lines[:40], "\n") + "\n…"
+	}
+	if m.TextIsHTML {
+		p("\nText (from HTML):\n%s\n", text)
+	} else {
+		p("\nText:\n%s\n", text)
+	}
+	_, err = io.WriteString(a.stdout, b.String())
+	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func runInboxPoll(ctx context.Context, a *app, args []string) error {
+	fs := a.flags(commands["inbox poll"])
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	wcfg, err := inbox.FromConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if wcfg.Username != "" && wcfg.Password == "" {
+		return errors.New("the IMAP password is not set: set ICPDESK_IMAP_PASSWORD (or ICPDESK_IMAP_PASSWORD_FILE)")
+	}
+	log, err := a.logger()
+	if err != nil {
+		return err
+	}
+	s, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	w, err := inbox.NewWatcher(s, wcfg, inbox.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	sum, err := w.PollOnce(ctx)
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%s: %d waiting, %d recorded, %d already recorded, %d moved to %s", wcfg.Mailbox,
+		sum.Found, sum.Recorded, sum.Duplicates, sum.Moved, wcfg.ProcessedMailbox)
+	if sum.Rescan {
+		msg += " (UIDVALIDITY changed: the mailbox was rescanned)"
+	}
+	fmt.Fprintln(a.stdout, msg)
+	for _, d := range []inbox.Decision{inbox.DecisionResubmission, inbox.DecisionLateResubmission, inbox.DecisionCorrespondence,
+		inbox.DecisionUnverified, inbox.DecisionUnmatched, inbox.DecisionIgnored, inbox.DecisionBounce} {
+		if n := sum.ByDecision[d]; n > 0 {
+			fmt.Fprintf(a.stdout, "  %-18s %d\n", d, n)
+		}
+	}
+	if sum.Unparseable > 0 {
+		fmt.Fprintf(a.stdout, "  %d could not be parsed: kept with their raw bytes, see `icpdesk inbox list --unlinked`\n", sum.Unparseable)
+	}
+	return nil
+}
+
+func runInboxList(ctx context.Context, a *app, args []string) error {
+	fs := a.flags(commands["inbox list"])
+	asJSON := fs.Bool("json", false, "print JSON")
+	unlinked := fs.Bool("unlinked", false, "only messages waiting for staff: no filing, or several")
+	limit := fs.Int("limit", 200, "at most this many messages, newest first (0: all)")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *limit < 0 {
+		return usagef("--limit must not be negative")
+	}
+	s, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	rows, err := s.ListInbound(ctx, store.InboundFilter{Unlinked: *unlinked, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if rows == nil {
+			rows = []store.InboundMessage{}
+		}
+		return writeJSON(a.stdout, rows)
+	}
+	loc := s.Policy().Location
+	var t table
+	t.add("ID", "RECEIVED", "FROM", "CLASS", "DECISION", "FILING", "LINKED BY", "FLAGS", "SUBJECT")
+	for _, r := range rows {
+		var flags []string
+		if r.Error != "" {
+			flags = append(flags, "error")
+		}
+		if r.Oversize {
+			flags = append(flags, "oversize")
+		}
+		if r.Ack != "" {
+			flags = append(flags, "ack:"+r.Ack)
+		}
+		if r.MovedAt == nil {
+			flags = append(flags, "not-moved")
+		}
+		subject := []rune(r.Subject)
+		if len(subject) > 40 {
+			subject = append(subject[:40], '…')
+		}
+		t.add(fmt.Sprint(r.ID), localTime(r.ReceivedAt, loc), r.Sender, r.Classification, r.Decision, r.FilingRef,
+			r.LinkedBy, strings.Join(flags, ","), string(subject))
+	}
+	return t.write(a.stdout)
+}
+
+func runInboxLink(ctx context.Context, a *app, args []string) error {
+	fs := a.flags(commands["inbox link"])
+	pos, err := a.parse(fs, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	ref, err := filing.NormalizeReference(pos[1])
+	if err != nil {
+		return usagef("%v", err)
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	s, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		// A Message-ID, with or without its angle brackets.
+		if id, err = s.InboundIDByMessageID(ctx, strings.Trim(strings.TrimSpace(pos[0]), "<>")); err != nil {
+			return err
+		}
+	}
+	proc := inbox.NewProcessor(s, inbox.OwnFromConfig(cfg), cfg.IMAP.AckLimitPerHour, nil)
+	res, err := proc.LinkByStaff(ctx, id, ref, a.staffName())
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("message %d linked to %s: %s", id, ref, res.Verdict.Decision)
+	switch res.Verdict.Decision {
+	case inbox.DecisionResubmission, inbox.DecisionLateResubmission:
+		msg += "; the filing is back in provider review"
+	case inbox.DecisionUnverified:
+		msg += "; the sender is not the account's registered address"
+	}
+	switch res.Ack {
+	case store.AckQueued:
+		msg += "; 1 email queued"
+	case store.AckRateLimited:
+		msg += "; no email (the sender's hourly limit is reached)"
+	}
+	fmt.Fprintln(a.stdout, msg)
+	return nil
+}

@@ -1,0 +1,36 @@
+// Package inbox reads the desk mailbox over IMAP and acts on what applicants
+// write: it links each message to its filing, moves a returned filing back
+// into review on a resubmission notice, and acknowledges it — exactly once,
+// in every charset Chinese mailers use.
+//
+// For each message (DESIGN.md, "Email in"):
+//
+//  1. fetch it unseen (BODY.PEEK[]) in batches, bounded in size, spooled to
+//     memory or a temporary file, and parse it (Parse) in parallel with the
+//     rest of the fetch: GBK, GB18030, Big5 and their aliases, raw 8-bit
+//     headers, encoded-words split inside a character, RFC 2231 file names,
+//     HTML reduced to text, part count and depth capped;
+//  2. classify it (Classify): bounce, own mail, auto-reply or human;
+//  3. link it (Linker): our Message-ID in In-Reply-To or References, the tag
+//     in the subject, a reference, ICP number or domain in the text, the
+//     sender's only open filing — the first rule that finds one filing wins,
+//     several leave the message for staff;
+//  4. verify the sender against the filing account's address and decide;
+//  5. record the batch and every effect in one transaction (store.Tx), a
+//     message with effects in its own savepoint, the checkpoint
+//     (UIDVALIDITY, last UID) with them;
+//  6. only then flag the messages and move them to the processed mailbox.
+//
+// Exactly once: a message is recorded under a unique (mailbox, UIDVALIDITY,
+// UID) and a unique Message-ID (made from a hash of its bytes when it has
+// none), in the transaction that applies its effects. A crash after the
+// commit leaves it in the mailbox; the next pass finds it recorded and only
+// moves it. A UIDVALIDITY change rescans the mailbox, recognising recorded
+// messages by Message-ID.
+//
+// The daemon builds a Watcher with NewWatcher (FromConfig reads the [imap]
+// section) and calls Run until shutdown; Status, Ready and CheckReady serve
+// /readyz, Stats and Hooks serve metrics. One watcher per mailbox runs
+// across replicas (a store lease); the others stand by. The command line
+// uses PollOnce (`inbox poll`) and a Processor (`inbox inspect`, `inbox link`).
+package inbox

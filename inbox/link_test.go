@@ -1,0 +1,329 @@
+package inbox
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/icpdesk/filing"
+	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/store"
+)
+
+// mapDirectory is a Directory over maps, for the linker's unit and fuzz tests.
+type mapDirectory struct {
+	sent     map[string]store.SentMessage
+	filings  []store.LinkFiling
+	icp      map[int64]string   // filing id → ICP number
+	domains  map[int64][]string // filing id → punycode domains
+	lookups  int
+	failWith error
+}
+
+func (d *mapDirectory) SentMessages(_ context.Context, ids []string) (map[string]store.SentMessage, error) {
+	d.lookups++
+	out := map[string]store.SentMessage{}
+	for _, id := range ids {
+		if s, ok := d.sent[id]; ok {
+			out[id] = s
+		}
+	}
+	return out, d.failWith
+}
+
+func (d *mapDirectory) LinkFilingsByID(_ context.Context, ids []int64) (map[int64]store.LinkFiling, error) {
+	d.lookups++
+	out := map[int64]store.LinkFiling{}
+	for _, f := range d.filings {
+		for _, id := range ids {
+			if f.ID == id {
+				out[id] = f
+			}
+		}
+	}
+	return out, d.failWith
+}
+
+func (d *mapDirectory) LinkFilingsByRef(_ context.Context, refs []string) (map[string]store.LinkFiling, error) {
+	d.lookups++
+	out := map[string]store.LinkFiling{}
+	for _, f := range d.filings {
+		for _, r := range refs {
+			if f.Reference == r {
+				out[r] = f
+			}
+		}
+	}
+	return out, d.failWith
+}
+
+func (d *mapDirectory) LinkFilingsByICPNumber(_ context.Context, nums []string) (map[string][]store.LinkFiling, error) {
+	d.lookups++
+	out := map[string][]store.LinkFiling{}
+	for _, f := range d.filings {
+		for _, n := range nums {
+			if v := d.icp[f.ID]; v != "" && (v == n || strings.HasPrefix(v, n+"-")) {
+				out[n] = append(out[n], f)
+			}
+		}
+	}
+	return out, d.failWith
+}
+
+func (d *mapDirectory) LinkFilingsByDomain(_ context.Context, names []string) (map[string][]store.LinkFiling, error) {
+	d.lookups++
+	out := map[string][]store.LinkFiling{}
+	for _, f := range d.filings {
+		for _, dom := range d.domains[f.ID] {
+			for _, n := range names {
+				if dom == n {
+					out[n] = append(out[n], f)
+				}
+			}
+		}
+	}
+	return out, d.failWith
+}
+
+func (d *mapDirectory) OpenLinkFilingsOf(_ context.Context, emails []string) (map[string][]store.LinkFiling, error) {
+	d.lookups++
+	out := map[string][]store.LinkFiling{}
+	for _, f := range d.filings {
+		for _, e := range emails {
+			if f.AccountEmail == e && f.Stage != filing.StageApproved {
+				out[e] = append(out[e], f)
+			}
+		}
+	}
+	return out, d.failWith
+}
+
+var testOwn = Own{Addresses: []string{"icp@example.cn", "staff@example.cn"}, MessageIDDomain: "example.cn"}
+
+// testDirectory: zhangsan owns A (returned) and B (approved, with an ICP
+// number); lisi owns C (returned, an IDN domain) and D (draft).
+func testDirectory() *mapDirectory {
+	returned := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	deadline := filing.Deadline(returned, 7, time.FixedZone("CST", 8*3600))
+	f := func(id int64, ref, acct string, st filing.Stage) store.LinkFiling {
+		lf := store.LinkFiling{ID: id, Reference: ref, Stage: st, AccountID: id * 10, AccountEmail: acct, AccountName: "张三", AccountLanguage: "zh-CN"}
+		if st == filing.StageReturned {
+			lf.ReturnedAt, lf.Deadline = &returned, &deadline
+		}
+		return lf
+	}
+	return &mapDirectory{
+		filings: []store.LinkFiling{
+			f(1, "BA-2026-000001", "zhangsan@example.cn", filing.StageReturned),
+			f(2, "BA-2026-000002", "zhangsan@example.cn", filing.StageApproved),
+			f(3, "BA-2026-000003", "lisi@example.com", filing.StageReturned),
+			f(4, "BA-2026-000004", "lisi@example.com", filing.StageDraft),
+		},
+		sent: map[string]store.SentMessage{
+			"icpdesk.aa01@example.cn": {OutboxID: 11, MessageID: "icpdesk.aa01@example.cn", Kind: "filing_returned", FilingID: 1},
+			"icpdesk.aa03@example.cn": {OutboxID: 13, MessageID: "icpdesk.aa03@example.cn", Kind: "filing_submitted", FilingID: 3},
+			"icpdesk.acct@example.cn": {OutboxID: 14, MessageID: "icpdesk.acct@example.cn", Kind: "account_approved"},
+		},
+		icp:     map[int64]string{2: "浙ICP备12345678号-1"},
+		domains: map[int64][]string{1: {"shop.example.cn"}, 2: {"www2.example.com"}, 3: {"xn--fsq092h.xn--fiqs8s", "blog.example.com"}, 4: {"blog.example.com"}},
+	}
+}
+
+func msg(from, subject, text string) *Message {
+	return &Message{MessageID: "m1@example.com", From: Address{Addr: from}, Subject: subject, Text: text}
+}
+
+func TestLinkRules(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		m    *Message
+		want string // filing reference, "" for unlinked
+		rule Rule
+	}{
+		{"in-reply-to", &Message{From: Address{Addr: "x@example.com"}, InReplyTo: []string{"icpdesk.aa01@example.cn"}, Subject: "Re: BA-2026-000003"}, "BA-2026-000001", RuleInReplyTo},
+		{"references", &Message{From: Address{Addr: "x@example.com"}, InReplyTo: []string{"foreign@example.com"}, References: []string{"icpdesk.aa03@example.cn", "foreign@example.com"}}, "BA-2026-000003", RuleReferences},
+		{"reply to an account email falls through", &Message{From: Address{Addr: "zhangsan@example.cn"}, InReplyTo: []string{"icpdesk.acct@example.cn"}, Subject: "[ICP#BA-2026-000003]"}, "BA-2026-000003", RuleSubjectTag},
+		{"subject tag", msg("x@example.com", "回复：【ICP＃ba-2026-000003】退回通知", "BA-2026-000001"), "BA-2026-000003", RuleSubjectTag},
+		{"reference in text", msg("x@example.com", "备案", "我的备案号 BA-2026-000001 已修改"), "BA-2026-000001", RuleReference},
+		{"full-width reference", msg("x@example.com", "ＢＡ－２０２６－０００００３", ""), "BA-2026-000003", RuleReference},
+		{"icp number", msg("x@example.com", "关于浙ICP备12345678号", ""), "BA-2026-000002", RuleICPNumber},
+		{"icp site number", msg("x@example.com", "", "备案号 浙ICP备12345678号-1 的网站"), "BA-2026-000002", RuleICPNumber},
+		{"domain", msg("x@example.com", "", "网站shop.example.cn已修改"), "BA-2026-000001", RuleDomain},
+		{"subdomain of a filed domain", msg("x@example.com", "", "请看 https://www.shop.example.cn/about"), "BA-2026-000001", RuleDomain},
+		{"unicode domain", msg("x@example.com", "", "我们的网站示例.中国已经修改"), "BA-2026-000003", RuleDomain},
+		{"punycode domain", msg("x@example.com", "xn--fsq092h.xn--fiqs8s", ""), "BA-2026-000003", RuleDomain},
+		{"address domain is not a mention", msg("x@example.com", "", "联系 admin@shop.example.cn"), "", ""},
+		{"sender's only open filing", msg("zhangsan@example.cn", "请审核", "已修改"), "BA-2026-000001", RuleSender},
+		{"sender case-insensitive", msg("ZhangSan@Example.CN", "", ""), "BA-2026-000001", RuleSender},
+		{"two open filings: ambiguous", msg("lisi@example.com", "请审核", ""), "", ""},
+		{"domain of two filings: ambiguous", msg("zhangsan@example.cn", "", "blog.example.com 已修改"), "", ""},
+		{"two references: ambiguous", msg("zhangsan@example.cn", "BA-2026-000001 BA-2026-000003", ""), "", ""},
+		{"unknown reference falls through", msg("zhangsan@example.cn", "BA-2026-999999", ""), "BA-2026-000001", RuleSender},
+		{"nothing", msg("nobody@example.com", "hello", "world"), "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := testDirectory()
+			l, err := Linker{Own: testOwn}.Link(ctx, dir, c.m, ClassHuman)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if l.Filing != nil {
+				got = l.Filing.Reference
+			}
+			if got != c.want || (got != "" && l.Rule != c.rule) {
+				t.Fatalf("linked %q by %q (ambiguous %v), want %q by %q", got, l.Rule, l.Ambiguous, c.want, c.rule)
+			}
+			if strings.Contains(c.name, "ambiguous") && len(l.Ambiguous) < 2 {
+				t.Fatalf("ambiguity not reported: %+v", l)
+			}
+		})
+	}
+}
+
+func TestLinkBounceAndOwn(t *testing.T) {
+	ctx := context.Background()
+	dir := testDirectory()
+	b, _ := ParseBytes(inboxtest.Bounce("icpdesk.aa03@example.cn", "lisi@example.com"), ParseOptions{})
+	l, err := Linker{Own: testOwn}.Link(ctx, dir, b, ClassBounce)
+	if err != nil || l.Filing == nil || l.Filing.Reference != "BA-2026-000003" || l.Rule != RuleBounce || l.Replied == nil || l.Replied.OutboxID != 13 {
+		t.Fatalf("bounce link %+v %v", l, err)
+	}
+	own := msg("icp@example.cn", "[ICP#BA-2026-000001]", "")
+	l, _ = Linker{Own: testOwn}.Link(ctx, dir, own, ClassOwn)
+	if l.Filing != nil {
+		t.Fatalf("own mail linked: %+v", l)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		name string
+		raw  []byte
+		want Classification
+	}{
+		{"dsn", inboxtest.Bounce("icpdesk.1@example.cn", "a@example.com"), ClassBounce},
+		{"postmaster", inboxtest.PlainBounce("icpdesk.1@example.cn"), ClassBounce},
+		{"null return path", inboxtest.NullReturnPath("robot@example.com"), ClassBounce},
+		{"auto-submitted", inboxtest.AutoReply("wangwu@example.com", ""), ClassAutoReply},
+		{"subject only", inboxtest.SubjectAutoReply("wangwu@example.com"), ClassAutoReply},
+		{"precedence bulk", inboxtest.Mail{From: "news@example.com", Subject: "hi", Headers: [][2]string{{"Precedence", "bulk"}}}.Bytes(), ClassAutoReply},
+		{"auto-submitted no is human", inboxtest.Mail{From: "a@example.com", Subject: "hi", Headers: [][2]string{{"Auto-Submitted", "no"}}}.Bytes(), ClassHuman},
+		{"x-autorespond", inboxtest.Mail{From: "a@example.com", Subject: "hi", Headers: [][2]string{{"X-Autorespond", "1"}}}.Bytes(), ClassAutoReply},
+		{"own address", inboxtest.Mail{From: "ICP@example.cn", Subject: "[ICP#BA-2026-000001]"}.Bytes(), ClassOwn},
+		{"own message id", inboxtest.Mail{From: "relay@example.com", MessageID: "icpdesk.00ff@example.cn"}.Bytes(), ClassOwn},
+		{"staff", inboxtest.Mail{From: "staff@example.cn", Subject: "fwd"}.Bytes(), ClassOwn},
+		{"human", inboxtest.CharsetFixtures(testAddr, testRef)[0].Raw, ClassHuman},
+		{"human asking about auto replies", inboxtest.Mail{From: "a@example.com", Subject: "Re: 为什么没有收到自动回复"}.Bytes(), ClassHuman},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := ParseBytes(c.raw, ParseOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, why := Classify(m, testOwn); got != c.want {
+				t.Fatalf("classified %s (%s), want %s", got, why, c.want)
+			}
+		})
+	}
+}
+
+func TestDecide(t *testing.T) {
+	dir := testDirectory()
+	a := dir.filings[0] // returned, zhangsan
+	d := dir.filings[3] // draft, lisi
+	in := func(day int) time.Time { return time.Date(2026, 12, day, 12, 0, 0, 0, time.UTC) }
+	replyToReturn := &store.SentMessage{Kind: "filing_returned", FilingID: 1}
+	cases := []struct {
+		name   string
+		m      *Message
+		class  Classification
+		link   Link
+		at     time.Time
+		want   Decision
+		intent bool
+	}{
+		{"intent words", msg("zhangsan@example.cn", "备案", "网站已修改，请重新审核。"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionResubmission, true},
+		{"reply to the return notice", msg("zhangsan@example.cn", "Re: 退回", "好的"), ClassHuman, Link{Filing: &a, Rule: RuleInReplyTo, Replied: replyToReturn}, in(3), DecisionResubmission, true},
+		{"late", msg("zhangsan@example.cn", "", "已修改"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(9), DecisionLateResubmission, true},
+		{"question only", msg("zhangsan@example.cn", "请问", "为什么被退回？"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionCorrespondence, false},
+		{"negated", msg("zhangsan@example.cn", "", "我还没有重新提交，请问怎么改？"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionCorrespondence, false},
+		{"quoted intent", msg("zhangsan@example.cn", "", "收到\n\n------------------ 原始邮件 ------------------\n发件人: icp@example.cn\n请修改后重新提交"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionCorrespondence, false},
+		{"draft is not the applicant's to resubmit", msg("lisi@example.com", "", "已修改"), ClassHuman, Link{Filing: &d, Rule: RuleReference}, in(3), DecisionCorrespondence, true},
+		{"forged sender", msg("attacker@example.com", "", "已修改"), ClassHuman, Link{Filing: &a, Rule: RuleReference}, in(3), DecisionUnverified, false},
+		{"unlinked", msg("x@example.com", "", "已修改"), ClassHuman, Link{}, in(3), DecisionUnmatched, false},
+		{"auto-reply", msg("zhangsan@example.cn", "", "已修改"), ClassAutoReply, Link{Filing: &a}, in(3), DecisionIgnored, false},
+		{"own", msg("icp@example.cn", "", ""), ClassOwn, Link{}, in(3), DecisionIgnored, false},
+		{"bounce", msg("mailer-daemon@example.com", "", ""), ClassBounce, Link{}, in(3), DecisionBounce, false},
+		{"before the return", msg("zhangsan@example.cn", "", "已修改"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), DecisionCorrespondence, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := decide(c.m, nil, c.class, "", c.link, c.at)
+			if v.Decision != c.want || (v.Intent != "") != c.intent {
+				t.Fatalf("decision %s intent %q (%s), want %s intent %v", v.Decision, v.Intent, v.Why, c.want, c.intent)
+			}
+		})
+	}
+	v := decide(msg("zhangsan@example.cn", "", ""), errParseTest, ClassHuman, "", Link{Filing: &a}, in(3))
+	if v.Decision != DecisionUnmatched {
+		t.Fatalf("unparseable: %s", v.Decision)
+	}
+}
+
+var errParseTest = &PanicError{Value: "test"}
+
+func TestCachedDirectoryBatchesLookups(t *testing.T) {
+	ctx := context.Background()
+	under := testDirectory()
+	dir := newCachedDirectory(under)
+	var keys []linkKeys
+	var msgs []*Message
+	for i := 0; i < 50; i++ {
+		m := msg("zhangsan@example.cn", "BA-2026-000001 浙ICP备12345678号", "shop.example.cn")
+		msgs = append(msgs, m)
+		keys = append(keys, extractKeys(m, testOwn))
+	}
+	if err := dir.prefetch(ctx, keys); err != nil {
+		t.Fatal(err)
+	}
+	before := under.lookups
+	for _, m := range msgs {
+		l, err := Linker{Own: testOwn}.Link(ctx, dir, m, ClassHuman)
+		if err != nil || l.Filing == nil || l.Filing.Reference != "BA-2026-000001" {
+			t.Fatalf("%+v %v", l, err)
+		}
+	}
+	if under.lookups != before {
+		t.Fatalf("%d lookups after the prefetch, want none", under.lookups-before)
+	}
+	if before > 6 {
+		t.Fatalf("prefetch made %d lookups for 50 messages, want at most 6", before)
+	}
+	// Replies: the filings of our sent messages are fetched with them.
+	dir = newCachedDirectory(under)
+	m := &Message{From: Address{Addr: "x@example.com"}, InReplyTo: []string{"icpdesk.aa01@example.cn"}}
+	if err := dir.prefetch(ctx, []linkKeys{extractKeys(m, testOwn)}); err != nil {
+		t.Fatal(err)
+	}
+	before = under.lookups
+	if l, err := (Linker{Own: testOwn}).Link(ctx, dir, m, ClassHuman); err != nil || l.Filing == nil || under.lookups != before {
+		t.Fatalf("reply: %+v %v, %d lookups after the prefetch", l, err, under.lookups-before)
+	}
+}
+
+func TestFindIntent(t *testing.T) {
+	for in, want := range map[string]string{
+		"网站已修改，请审核": "已修改", "我还没有重新提交": "", "I have RESUBMITTED it": "resubmit", "I have not resubmitted": "",
+		"Please Review Again": "please review again", "未修改。但是已更正": "已更正", "": "", "İstanbul resubmit": "resubmit",
+		"請重新審核，謝謝": "請重新審核",
+	} {
+		if got := findIntent(in); got != want {
+			t.Errorf("findIntent(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

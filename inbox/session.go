@@ -1,0 +1,900 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+
+	"example.com/icpdesk/filing"
+)
+
+// processedKeyword marks messages recorded by icpdesk (servers may lower-case it).
+const processedKeyword imap.Flag = "$IcpdeskProcessed"
+
+// session is one IMAP connection with the watched mailbox selected. Every
+// command is issued from the goroutine that owns the session, one at a
+// time, and every FETCH is finished before the next command: go-imap
+// deadlocks otherwise (notes/libraries.md §1).
+type session struct {
+	w    *Watcher
+	c    *imapclient.Client
+	wake chan struct{} // new mail reported by the server
+
+	caps        imap.CapSet
+	uidValidity uint32
+	lastUID     uint32
+	keywords    bool     // the mailbox accepts our keyword
+	retryMove   []uint32 // recorded messages whose move failed; tried again next pass
+	toMove      []uint32 // committed, to be moved
+	toMoveDups  []string // Message-IDs of duplicates among them
+}
+
+var errTimeout = errors.New("timed out")
+
+// connect dials, secures, logs in and selects the watched mailbox.
+func (w *Watcher) connect(ctx context.Context) (*session, error) {
+	s := &session{w: w, wake: make(chan struct{}, 1)}
+	opts := &imapclient.Options{
+		TLSConfig:   w.tlsConfig(),
+		WordDecoder: wordDecoder,
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			// Runs on the client's reader goroutine: never call the client here.
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					select {
+					case s.wake <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	conn, err := w.dial(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s:%d: %w", w.cfg.Host, w.cfg.Port, err)
+	}
+	// Greeting and STARTTLS have no context either: a watchdog closes the
+	// connection if they do not finish in time.
+	setup := make(chan struct{})
+	var setupErr error
+	go func() {
+		defer close(setup)
+		defer func() {
+			if r := recover(); r != nil {
+				setupErr = w.recovered("connect", r)
+			}
+		}()
+		if w.cfg.Security == "starttls" {
+			s.c, setupErr = imapclient.NewStartTLS(conn, opts)
+			return
+		}
+		s.c = imapclient.New(conn, opts)
+		setupErr = s.c.WaitGreeting()
+	}()
+	timer := time.NewTimer(w.cfg.DialTimeout)
+	defer timer.Stop()
+	select {
+	case <-setup:
+	case <-ctx.Done():
+		conn.Close()
+		<-setup
+		if s.c != nil {
+			s.c.Close()
+		}
+		return nil, ctx.Err()
+	case <-timer.C:
+		conn.Close()
+		<-setup
+		if s.c != nil {
+			s.c.Close()
+		}
+		return nil, fmt.Errorf("connect to %s:%d: no greeting: %w", w.cfg.Host, w.cfg.Port, errTimeout)
+	}
+	if setupErr != nil {
+		conn.Close()
+		if s.c != nil {
+			s.c.Close()
+		}
+		return nil, fmt.Errorf("connect to %s:%d: %w", w.cfg.Host, w.cfg.Port, setupErr)
+	}
+	if err := s.login(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := s.selectMailbox(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
+	// Capabilities change after STARTTLS and login: read them once now.
+	if err := s.await(ctx, w.cfg.CommandTimeout, "capability", func() error {
+		if s.caps = s.c.Caps(); s.caps == nil {
+			return errors.New("no capabilities")
+		}
+		return nil
+	}); err != nil {
+		s.close()
+		return nil, err
+	}
+	mode := "poll"
+	if s.canIdle() {
+		mode = "idle"
+	}
+	w.setStatus(func(st *Status) {
+		st.Connected, st.Mode, st.ConnectedSince, st.Idle = true, mode, time.Now(), false
+	})
+	w.log.InfoContext(ctx, "inbox: connected", "host", w.cfg.Host, "mailbox", w.cfg.Mailbox, "mode", mode, "uidvalidity", s.uidValidity)
+	return s, nil
+}
+
+func (s *session) close() {
+	if s.c != nil {
+		s.c.Close()
+	}
+	s.w.setStatus(func(st *Status) { st.Connected, st.Idle, st.Mode = false, false, "disconnected" })
+}
+
+// logout ends the session politely, not waiting long for the answer.
+func (s *session) logout() {
+	_ = s.await(context.Background(), 5*time.Second, "logout", func() error { return s.c.Logout().Wait() })
+}
+
+// await runs fn, which waits on the client, and gives up when ctx ends or
+// after d by closing the connection: go-imap has no contexts, and a closed
+// connection makes every pending command return. fn always finishes before
+// await returns, so no goroutine outlives the session.
+func (s *session) await(ctx context.Context, d time.Duration, what string, fn func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- s.w.recovered(what, r)
+			}
+		}()
+		done <- fn()
+	}()
+	var timeout <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		s.c.Close()
+		<-done
+		return ctx.Err()
+	case <-timeout:
+		s.c.Close()
+		<-done
+		err = errTimeout
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+func (s *session) login(ctx context.Context) error {
+	cfg := s.w.cfg
+	// AUTHENTICATE PLAIN where offered; LOGIN is sent even when the server
+	// said LOGINDISABLED (notes §1), so check first.
+	err := s.await(ctx, cfg.CommandTimeout, "login", func() error {
+		caps := s.c.Caps()
+		switch {
+		case caps.Has(imap.AuthCap(sasl.Plain)):
+			return s.c.Authenticate(sasl.NewPlainClient("", cfg.Username, cfg.Password.Reveal()))
+		case caps.Has(imap.CapLoginDisabled):
+			return errors.New("the server refuses LOGIN and offers no PLAIN authentication (TLS needed?)")
+		}
+		return s.c.Login(cfg.Username, cfg.Password.Reveal()).Wait()
+	})
+	if err != nil {
+		// The error never holds the password: go-imap reports the server's text.
+		return fmt.Errorf("log in to %s as %s: %w", cfg.Host, cfg.Username, err)
+	}
+	return nil
+}
+
+func (s *session) selectMailbox(ctx context.Context) error {
+	cfg := s.w.cfg
+	var sel *imap.SelectData
+	err := s.await(ctx, cfg.CommandTimeout, "select "+cfg.Mailbox, func() (err error) {
+		sel, err = s.c.Select(cfg.Mailbox, nil).Wait()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.uidValidity = sel.UIDValidity
+	for _, f := range sel.PermanentFlags {
+		if f == imap.FlagWildcard {
+			s.keywords = true
+		}
+	}
+	// The processed mailbox must exist before the first move. A failure here
+	// is logged, not fatal: messages are still recorded, and moved once it exists.
+	if err := s.ensureMailbox(ctx, cfg.ProcessedMailbox); err != nil {
+		s.w.log.ErrorContext(ctx, "inbox: cannot create the processed mailbox; messages will stay in place", "mailbox", cfg.ProcessedMailbox, "err", err)
+	}
+	return nil
+}
+
+func (s *session) ensureMailbox(ctx context.Context, name string) error {
+	var list []*imap.ListData
+	err := s.await(ctx, s.w.cfg.CommandTimeout, "list "+name, func() (err error) {
+		list, err = s.c.List("", name, nil).Collect()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, l := range list {
+		if l.Mailbox == name {
+			return nil
+		}
+	}
+	err = s.await(ctx, s.w.cfg.CommandTimeout, "create "+name, func() error { return s.c.Create(name, nil).Wait() })
+	var ie *imap.Error
+	if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
+		return nil
+	}
+	return err
+}
+
+func (s *session) canIdle() bool {
+	if s.w.cfg.DisableIdle {
+		return false
+	}
+	return s.caps.Has(imap.CapIdle) || s.caps.Has(imap.CapIMAP4rev2)
+}
+
+// search returns the UIDs of messages not flagged deleted, from first on
+// (0: all), in ascending order.
+func (s *session) search(ctx context.Context, first uint32) ([]uint32, error) {
+	crit := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}
+	if first > 0 {
+		crit.UID = []imap.UIDSet{{{Start: imap.UID(first), Stop: 0}}}
+	}
+	var data *imap.SearchData
+	err := s.await(ctx, s.w.cfg.CommandTimeout, "search", func() (err error) {
+		data, err = s.c.UIDSearch(crit, nil).Wait()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	set, ok := data.All.(imap.UIDSet)
+	if !ok || set.Dynamic() {
+		// AllUIDs would panic on a dynamic set (a server bug).
+		return nil, fmt.Errorf("search: unexpected result %v", data.All)
+	}
+	nums, _ := set.Nums()
+	out := make([]uint32, 0, len(nums))
+	for _, u := range nums {
+		// "n:*" always matches the highest UID, even one below n (notes §1).
+		if uint32(u) >= first {
+			out = append(out, uint32(u))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// catchUp ingests every message waiting. A full pass (at connect) looks at
+// the whole mailbox: messages already recorded but not yet moved (a crash
+// between commit and move) are only moved. Later passes look past the
+// checkpoint.
+func (s *session) catchUp(ctx context.Context, full bool, sum *Summary) error {
+	w := s.w
+	mailbox := w.cfg.Mailbox
+	// Drained before searching, so mail arriving during the pass wakes the next one.
+	select {
+	case <-s.wake:
+	default:
+	}
+	if full {
+		cp, ok, err := w.store.MailboxCheckpoint(ctx, mailbox)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !ok:
+			s.lastUID = 0
+		case cp.UIDValidity != s.uidValidity:
+			// The server renumbered the mailbox: every message is looked at
+			// again; those recorded are recognised by Message-ID.
+			w.log.WarnContext(ctx, "inbox: UIDVALIDITY changed; rescanning the mailbox", "mailbox", mailbox,
+				"was", cp.UIDValidity, "now", s.uidValidity)
+			s.lastUID = 0
+			sum.Rescan = true
+		default:
+			s.lastUID = cp.LastUID
+		}
+	}
+	first := s.lastUID + 1
+	if full {
+		first = 0
+	}
+	uids, err := s.search(ctx, first)
+	if err != nil {
+		return err
+	}
+	sum.Found += len(uids)
+	var old, fresh []uint32
+	for _, u := range uids {
+		if u <= s.lastUID {
+			old = append(old, u)
+		} else {
+			fresh = append(fresh, u)
+		}
+	}
+	// Messages at or below the checkpoint are recorded, unless they were
+	// duplicates by Message-ID (recorded under another UID): those are
+	// looked at again, which finds them duplicates again and moves them.
+	if len(old) > 0 {
+		rec, err := w.store.RecordedUIDs(ctx, mailbox, s.uidValidity, old)
+		if err != nil {
+			return err
+		}
+		var again []uint32
+		for _, u := range old {
+			if rec[u] {
+				s.retryMove = append(s.retryMove, u)
+			} else {
+				again = append(again, u)
+			}
+		}
+		fresh = append(again, fresh...)
+	}
+	if len(s.retryMove) > 0 {
+		uids := s.retryMove
+		s.retryMove = nil
+		if err := s.moveRecorded(ctx, uids, nil, sum); err != nil {
+			return err
+		}
+	}
+	if err := s.ingest(ctx, fresh, sum); err != nil {
+		return err
+	}
+	w.setStatus(func(st *Status) { st.LastPass = time.Now() })
+	return nil
+}
+
+// commitResult is a batch's commit, done in the background while the next
+// batch is fetched.
+type commitResult struct {
+	b   *batch
+	err error
+	at  time.Time
+}
+
+// ingest fetches, parses and records uids in batches: a batch's commit
+// runs while the next batch is fetched, and its move follows once the
+// fetch has finished (one command at a time on the connection).
+func (s *session) ingest(ctx context.Context, uids []uint32, sum *Summary) error {
+	var pending chan commitResult
+	finish := func() error {
+		if pending == nil {
+			return nil
+		}
+		res := <-pending
+		pending = nil
+		defer releaseBatch(res.b)
+		if res.err != nil {
+			return fmt.Errorf("record messages: %w", res.err)
+		}
+		return s.afterCommit(ctx, res, sum)
+	}
+	defer func() {
+		// Whatever was committed is moved, even when the pass ends in an error.
+		if err := s.flushMoves(ctx, sum); err != nil {
+			s.w.log.WarnContext(ctx, "inbox: move after the pass failed; the next pass moves them", "err", err)
+		}
+	}()
+	for len(uids) > 0 {
+		n := min(len(uids), s.w.cfg.Batch)
+		chunk := uids[:n]
+		uids = uids[n:]
+		b, err := s.fetchBatch(ctx, chunk)
+		if err != nil {
+			if ferr := finish(); ferr != nil {
+				s.w.log.ErrorContext(ctx, "inbox: batch not recorded", "err", ferr)
+			}
+			return err
+		}
+		sum.Fetched += len(b.items)
+		if err := finish(); err != nil {
+			releaseBatch(b)
+			return err
+		}
+		if len(b.items) == 0 {
+			continue
+		}
+		pending = make(chan commitResult, 1)
+		go func(ch chan<- commitResult) {
+			var err error
+			defer func() {
+				if r := recover(); r != nil {
+					err = s.w.recovered("commit", r)
+				}
+				ch <- commitResult{b: b, err: err, at: time.Now()}
+			}()
+			err = s.w.proc.commit(ctx, b)
+		}(pending)
+	}
+	if err := finish(); err != nil {
+		return err
+	}
+	return s.flushMoves(ctx, sum)
+}
+
+// movesPerCommand is how many committed messages are moved together. A
+// backlog's moves are gathered over several batches: each MOVE costs the
+// server a sync to disk, and a larger one costs about the same.
+const movesPerCommand = 500
+
+// flushMoves moves the committed messages not moved yet.
+func (s *session) flushMoves(ctx context.Context, sum *Summary) error {
+	if len(s.toMove) == 0 {
+		return nil
+	}
+	uids, ids := s.toMove, s.toMoveDups
+	s.toMove, s.toMoveDups = nil, nil
+	return s.moveRecorded(ctx, uids, ids, sum)
+}
+
+func releaseBatch(b *batch) {
+	if b == nil {
+		return
+	}
+	for _, it := range b.items {
+		if it.sp != nil {
+			it.sp.Close()
+			it.sp = nil
+		}
+	}
+}
+
+// afterCommit counts a committed batch, advances the session's view and
+// queues the batch to be moved.
+func (s *session) afterCommit(ctx context.Context, res commitResult, sum *Summary) error {
+	b := res.b
+	var uids []uint32
+	var dupIDs []string
+	for _, it := range b.items {
+		uids = append(uids, it.uid)
+		if it.duplicate {
+			sum.Duplicates++
+			dupIDs = append(dupIDs, it.msg.MessageID)
+		} else {
+			sum.Recorded++
+			sum.ByDecision[it.verdict.Decision]++
+			if it.parseErr != nil {
+				sum.Unparseable++
+			}
+		}
+		s.w.log.InfoContext(ctx, "inbox: message recorded", "uid", it.uid, "sender", filing.MaskEmail(it.msg.From.Addr),
+			"classification", it.verdict.Class, "decision", it.verdict.Decision, "linked_by", it.verdict.Link.Rule,
+			"filing", filingRef(it.verdict), "duplicate", it.duplicate)
+	}
+	if b.lastUID > s.lastUID {
+		s.lastUID = b.lastUID
+	}
+	s.w.counted(b, res.at)
+	if s.w.afterCommit != nil {
+		if err := s.w.afterCommit(uids); err != nil {
+			return err
+		}
+	}
+	s.toMove, s.toMoveDups = append(s.toMove, uids...), append(s.toMoveDups, dupIDs...)
+	if len(s.toMove) >= movesPerCommand {
+		return s.flushMoves(ctx, sum)
+	}
+	return nil
+}
+
+func filingRef(v Verdict) string {
+	if v.Link.Filing != nil {
+		return v.Link.Filing.Reference
+	}
+	return ""
+}
+
+// moveRecorded flags and moves recorded messages to the processed mailbox.
+// A failed move is logged and retried on the next pass; the messages are
+// recorded, so retrying never repeats their effects.
+func (s *session) moveRecorded(ctx context.Context, uids []uint32, dupIDs []string, sum *Summary) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	err := s.move(ctx, uids)
+	if err != nil {
+		s.w.mu.Lock()
+		s.w.stats.MoveFailures++
+		s.w.mu.Unlock()
+		if s.c.State() == imap.ConnStateLogout || ctx.Err() != nil || errors.Is(err, errTimeout) {
+			return err // the connection is gone: the next session moves them
+		}
+		s.w.log.ErrorContext(ctx, "inbox: could not move recorded messages; will retry", "count", len(uids), "err", err)
+		s.retryMove = append(s.retryMove, uids...)
+		return nil
+	}
+	sum.Moved += len(uids)
+	s.w.mu.Lock()
+	s.w.stats.Moved += int64(len(uids))
+	s.w.mu.Unlock()
+	if err := s.w.store.MarkInboundMoved(ctx, s.w.cfg.Mailbox, s.uidValidity, uids, dupIDs, s.w.store.Now()); err != nil {
+		s.w.log.WarnContext(ctx, "inbox: could not note the move", "err", err)
+	}
+	return nil
+}
+
+// move flags messages and moves them. Without MOVE it copies, flags the
+// originals \Deleted and expunges exactly them with UID EXPUNGE — never a
+// plain EXPUNGE, which would also remove what others marked deleted — and
+// stops if the copy failed. go-imap's own fallback does neither (notes §1).
+func (s *session) move(ctx context.Context, uids []uint32) error {
+	cfg := s.w.cfg
+	set := make(imap.UIDSet, 0, len(uids))
+	for _, u := range uids {
+		set.AddNum(imap.UID(u))
+	}
+	flags := []imap.Flag{imap.FlagSeen}
+	if s.keywords {
+		flags = append(flags, processedKeyword)
+	}
+	storeFlags := func(f []imap.Flag) error {
+		return s.await(ctx, cfg.CommandTimeout, "store flags", func() error {
+			return s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: f}, nil).Close()
+		})
+	}
+	if err := storeFlags(flags); err != nil {
+		return err
+	}
+	caps := s.caps
+	if caps.Has(imap.CapMove) {
+		return s.await(ctx, cfg.CommandTimeout, "move to "+cfg.ProcessedMailbox, func() error {
+			_, err := s.c.Move(set, cfg.ProcessedMailbox).Wait()
+			return err
+		})
+	}
+	if err := s.await(ctx, cfg.CommandTimeout, "copy to "+cfg.ProcessedMailbox, func() error {
+		_, err := s.c.Copy(set, cfg.ProcessedMailbox).Wait()
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := storeFlags([]imap.Flag{imap.FlagDeleted}); err != nil {
+		return err
+	}
+	if !caps.Has(imap.CapUIDPlus) {
+		// The originals stay flagged \Deleted (searches skip them) until the
+		// mailbox's owner expunges.
+		return nil
+	}
+	return s.await(ctx, cfg.CommandTimeout, "expunge", func() error { return s.c.UIDExpunge(set).Close() })
+}
+
+// meta is what a first, cheap FETCH says about a message.
+type meta struct {
+	uid      uint32
+	size     int64
+	internal time.Time
+}
+
+// fetchBatch fetches and parses one batch: sizes first, then the bodies of
+// messages within the size limit and the headers of the others. Messages
+// are parsed in parallel while the rest of the batch is still arriving.
+func (s *session) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
+	cfg := s.w.cfg
+	b := &batch{mailbox: cfg.Mailbox, uidValidity: s.uidValidity}
+	metas, err := s.fetchMeta(ctx, uids)
+	if err != nil {
+		return nil, err
+	}
+	var small, large []uint32
+	byUID := map[uint32]*item{}
+	for _, u := range uids {
+		m, ok := metas[u]
+		if !ok {
+			continue // expunged meanwhile
+		}
+		it := &item{uid: u, size: m.size, internal: m.internal}
+		if m.size > cfg.MaxMessageSize {
+			it.oversize = true
+			large = append(large, u)
+		} else {
+			small = append(small, u)
+		}
+		byUID[u] = it
+		b.items = append(b.items, it)
+		b.lastUID = max(b.lastUID, u)
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, cfg.Parsers)
+	dispatched := map[uint32]bool{} // touched by the fetching goroutine only
+	parse := func(uid uint32, sp *spool) {
+		it := byUID[uid]
+		if it == nil || dispatched[uid] {
+			// Not asked for, or sent twice: keep the first.
+			sp.Close()
+			return
+		}
+		dispatched[uid] = true
+		it.sp = sp
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			defer func() {
+				if r := recover(); r != nil {
+					it.parseErr = s.w.recovered("parse", r)
+					if it.msg == nil {
+						it.msg = &Message{}
+					}
+				}
+			}()
+			s.parseItem(it)
+		}()
+	}
+	fetchErr := s.fetchBodies(ctx, small, false, parse)
+	if fetchErr == nil {
+		fetchErr = s.fetchBodies(ctx, large, true, parse)
+	}
+	wg.Wait()
+	if fetchErr != nil {
+		releaseBatch(b)
+		return nil, fetchErr
+	}
+	// Messages the server listed but did not send are left for the next pass.
+	kept := b.items[:0]
+	b.lastUID = 0
+	for _, it := range b.items {
+		if it.msg == nil {
+			continue
+		}
+		kept = append(kept, it)
+		b.lastUID = max(b.lastUID, it.uid)
+	}
+	if len(kept) < len(b.items) {
+		// A gap: do not move the checkpoint past a message not recorded.
+		b.lastUID = 0
+		for _, u := range uids {
+			if it := byUID[u]; it == nil || it.msg == nil {
+				break
+			}
+			b.lastUID = u
+		}
+	}
+	b.items = kept
+	return b, nil
+}
+
+func (s *session) parseItem(it *item) {
+	r, err := it.sp.reader()
+	if err != nil {
+		it.msg, it.parseErr = &Message{}, err
+		return
+	}
+	opts := s.w.cfg.Parse
+	if it.oversize {
+		it.msg, it.parseErr = ParseHeader(r, opts)
+		it.msg.Oversize = true
+	} else {
+		it.msg, it.parseErr = Parse(r, opts)
+		if it.sp.truncated {
+			it.msg.Problems = append(it.msg.Problems, "the server sent more than the size limit; the rest was not read")
+		}
+	}
+	var pe *PanicError
+	if errors.As(it.parseErr, &pe) {
+		s.w.recovered("parse", pe.Value)
+	}
+	hash := it.sp.sum
+	if it.oversize {
+		// Only the header was read: the size keeps two large messages with
+		// the same header apart.
+		hash = append(append([]byte(nil), hash...), []byte(fmt.Sprint(it.size))...)
+	}
+	it.msg.ensureMessageID(hash)
+	it.msg.Size = it.size
+	if it.parseErr == nil {
+		// Here, in parallel with the fetch, rather than in the transaction.
+		k := extractKeys(it.msg, s.w.cfg.Own)
+		it.keys = &k
+		it.msg.findIntents()
+	}
+}
+
+func (s *session) fetchMeta(ctx context.Context, uids []uint32) (map[uint32]meta, error) {
+	out := map[uint32]meta{}
+	set := imap.UIDSetNum(toUIDs(uids)...)
+	err := s.await(ctx, s.w.cfg.CommandTimeout, "fetch sizes", func() error {
+		fc := s.c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true})
+		defer fc.Close()
+		for msg := fc.Next(); msg != nil; msg = fc.Next() {
+			buf, err := msg.Collect()
+			if err != nil {
+				return err
+			}
+			if buf.UID == 0 {
+				continue
+			}
+			out[uint32(buf.UID)] = meta{uid: uint32(buf.UID), size: buf.RFC822Size, internal: buf.InternalDate}
+		}
+		return fc.Close()
+	})
+	return out, err
+}
+
+// fetchBodies streams bodies (or, for oversize messages, headers) into
+// spools and hands each to parse as soon as it has arrived.
+func (s *session) fetchBodies(ctx context.Context, uids []uint32, headerOnly bool, parse func(uint32, *spool)) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	cfg := s.w.cfg
+	section := &imap.FetchItemBodySection{Peek: true}
+	limit := cfg.MaxMessageSize
+	if headerOnly {
+		section.Specifier = imap.PartSpecifierHeader
+		limit = 1 << 20
+	}
+	// No overall timeout: a batch of large messages takes what it takes.
+	// go-imap closes the connection when a response stalls (30 s) or a
+	// literal takes over 5 minutes, and ctx still ends it.
+	return s.await(ctx, 0, "fetch", func() error {
+		fc := s.c.Fetch(imap.UIDSetNum(toUIDs(uids)...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+		defer fc.Close()
+		for msg := fc.Next(); msg != nil; msg = fc.Next() {
+			var uid uint32
+			var sp *spool
+			for fi := msg.Next(); fi != nil; fi = msg.Next() {
+				switch d := fi.(type) {
+				case imapclient.FetchItemDataUID:
+					uid = uint32(d.UID)
+				case imapclient.FetchItemDataBodySection:
+					if d.Literal == nil || sp != nil {
+						continue
+					}
+					var err error
+					if sp, err = spoolFrom(d.Literal, limit, cfg.SpoolDir); err != nil {
+						return err
+					}
+				}
+			}
+			if sp != nil {
+				parse(uid, sp)
+			}
+		}
+		return fc.Close()
+	})
+}
+
+func toUIDs(uids []uint32) []imap.UID {
+	out := make([]imap.UID, len(uids))
+	for i, u := range uids {
+		out[i] = imap.UID(u)
+	}
+	return out
+}
+
+// idleLoop waits in IDLE for new mail and catches up when it comes. IDLE
+// is re-issued every IdleRefresh with a NOOP in between, whose answer
+// proves the connection alive: a half-open TCP connection would otherwise
+// wait forever.
+func (s *session) idleLoop(ctx context.Context) error {
+	cfg := s.w.cfg
+	for {
+		var idle *imapclient.IdleCommand
+		if err := s.await(ctx, cfg.CommandTimeout, "idle", func() (err error) {
+			idle, err = s.c.Idle()
+			return err
+		}); err != nil {
+			return err
+		}
+		s.w.setStatus(func(st *Status) { st.Idle = true })
+		done := make(chan error, 1)
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					done <- s.w.recovered("idle", r)
+				}
+			}()
+			done <- idle.Wait()
+		}()
+		timer := time.NewTimer(cfg.IdleRefresh)
+		refresh := false
+		select {
+		case <-s.wake:
+		case <-timer.C:
+			refresh = true
+		case err := <-done:
+			timer.Stop()
+			return fmt.Errorf("connection lost while idle: %w", errOr(err, errors.New("IDLE ended")))
+		case <-ctx.Done():
+			timer.Stop()
+			// Shutting down: a polite DONE and LOGOUT, but not a long wait.
+			_ = s.stopIdle(idle, done, 5*time.Second)
+			s.logout()
+			return ctx.Err()
+		}
+		timer.Stop()
+		s.w.setStatus(func(st *Status) { st.Idle = false })
+		if err := s.stopIdle(idle, done, cfg.CommandTimeout); err != nil {
+			return err
+		}
+		if refresh {
+			if err := s.await(ctx, min(cfg.CommandTimeout, 30*time.Second), "noop", func() error { return s.c.Noop().Wait() }); err != nil {
+				return fmt.Errorf("connection check: %w", err)
+			}
+			s.w.mu.Lock()
+			s.w.stats.IdleRefreshes++
+			s.w.mu.Unlock()
+		}
+		sum := Summary{ByDecision: map[Decision]int{}}
+		if err := s.catchUp(ctx, false, &sum); err != nil {
+			return err
+		}
+	}
+}
+
+// stopIdle ends IDLE and waits for the server's answer, within d.
+func (s *session) stopIdle(idle *imapclient.IdleCommand, done <-chan error, d time.Duration) error {
+	closeErr := idle.Close()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if closeErr != nil {
+			return fmt.Errorf("stop idle: %w", closeErr)
+		}
+		if err != nil {
+			return fmt.Errorf("stop idle: %w", err)
+		}
+		return nil
+	case <-t.C:
+		s.c.Close()
+		<-done
+		return fmt.Errorf("stop idle: %w", errTimeout)
+	}
+}
+
+func errOr(err, alt error) error {
+	if err != nil {
+		return err
+	}
+	return alt
+}
+
+// pollLoop is for servers without IDLE: a NOOP and a catch-up every PollInterval.
+func (s *session) pollLoop(ctx context.Context) error {
+	cfg := s.w.cfg
+	t := time.NewTicker(cfg.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.logout()
+			return ctx.Err()
+		case <-t.C:
+		}
+		if err := s.await(ctx, cfg.CommandTimeout, "noop", func() error { return s.c.Noop().Wait() }); err != nil {
+			return fmt.Errorf("connection check: %w", err)
+		}
+		sum := Summary{ByDecision: map[Decision]int{}}
+		if err := s.catchUp(ctx, false, &sum); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,624 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"example.com/icpdesk/filing"
+)
+
+// This file is the inbox's SQL: the inbound message log, the mailbox
+// checkpoints, and the lookups the linker makes. The inbox records each
+// message and its effects in one transaction (Tx.RecordInbound with
+// Tx.ChangeStage or Tx.Enqueue), so a redelivered message is a no-op.
+
+// Ack values of an inbound message: what became of its acknowledgement.
+const (
+	AckNone        = ""             // nothing to acknowledge
+	AckQueued      = "queued"       // an acknowledgement was enqueued
+	AckRateLimited = "rate_limited" // the sender reached the hourly limit
+	AckSuppressed  = "suppressed"   // never answered: a list, or a message not read in full
+)
+
+// InboundMessage is one received message as recorded.
+type InboundMessage struct {
+	ID             int64      `json:"id" db:"id"`
+	Mailbox        string     `json:"mailbox" db:"mailbox"`
+	UIDValidity    int64      `json:"uidvalidity" db:"uidvalidity"`
+	UID            int64      `json:"uid" db:"uid"`
+	MessageID      string     `json:"message_id" db:"message_id"`
+	Sender         string     `json:"sender" db:"sender"`
+	Subject        string     `json:"subject" db:"subject"`
+	ReceivedAt     time.Time  `json:"received_at" db:"received_at"`
+	Classification string     `json:"classification" db:"classification"`
+	Decision       string     `json:"decision" db:"decision"`
+	LinkedBy       string     `json:"linked_by" db:"linked_by"`
+	FilingID       *int64     `json:"-" db:"filing_id"`
+	FilingRef      string     `json:"filing" db:"filing_ref"`
+	SenderVerified bool       `json:"sender_verified" db:"sender_verified"`
+	Ack            string     `json:"ack,omitempty" db:"ack"`
+	Oversize       bool       `json:"oversize,omitempty" db:"oversize"`
+	Size           int64      `json:"size" db:"size"`
+	Attachments    string     `json:"attachments,omitempty" db:"attachments"`
+	Note           string     `json:"note,omitempty" db:"note"`
+	Error          string     `json:"error,omitempty" db:"error"`
+	BodyText       string     `json:"-" db:"body_text"`
+	Raw            []byte     `json:"-" db:"raw"`
+	MovedAt        *time.Time `json:"moved_at,omitempty" db:"moved_at"`
+	CreatedAt      time.Time  `json:"created_at" db:"created_at"`
+}
+
+const inboundColumns = `i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.sender, i.subject, i.received_at,
+	i.classification, i.decision, i.linked_by, i.filing_id, COALESCE(f.reference, '') AS filing_ref, i.sender_verified,
+	i.ack, i.oversize, i.size, i.attachments, i.note, i.error, i.moved_at, i.created_at`
+
+// RecordInbound records a received message in the caller's transaction. It
+// returns inserted=false, and writes nothing, when the message is already
+// recorded: the same mailbox, UIDVALIDITY and UID, or the same Message-ID.
+// That is what makes a redelivery, a crash before the move, or a rescan after
+// a UIDVALIDITY change a no-op.
+func (t *Tx) RecordInbound(ctx context.Context, m InboundMessage) (id int64, inserted bool, err error) {
+	if m.MessageID == "" {
+		return 0, false, errors.New("record inbound: no Message-ID")
+	}
+	created := m.CreatedAt
+	if created.IsZero() {
+		created = t.s.now()
+	}
+	var raw any
+	if m.Raw != nil {
+		raw = m.Raw
+	}
+	err = t.get(ctx, &id, `INSERT INTO inbound_messages (mailbox, uidvalidity, uid, message_id, sender, subject, received_at,
+		classification, decision, linked_by, filing_id, error, body_text, raw, sender_verified, ack, oversize, size, attachments, note, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING id`,
+		m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.Sender, m.Subject, dbTime(m.ReceivedAt),
+		m.Classification, m.Decision, m.LinkedBy, nullIDPtr(m.FilingID), m.Error, m.BodyText, raw,
+		m.SenderVerified, m.Ack, m.Oversize, m.Size, m.Attachments, m.Note, dbTime(created))
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("record inbound message %d: %w", m.UID, err)
+	}
+	return id, true, nil
+}
+
+// RecordInboundBatch records many messages with one statement, for those
+// whose recording is all they do (no stage change, no email): in a
+// backlog most are, and one statement instead of one per message is what
+// lets ingest keep up with FETCH. It returns the row ids of the messages
+// inserted, by Message-ID; messages already recorded are left out. A
+// failure leaves the transaction to be rolled back (or the savepoint it
+// runs in), and the caller records the messages one by one instead.
+func (t *Tx) RecordInboundBatch(ctx context.Context, ms []InboundMessage) (map[string]int64, error) {
+	out := map[string]int64{}
+	const cols = 21
+	for len(ms) > 0 {
+		// Far below PostgreSQL's and SQLite's limits on parameters.
+		n := min(len(ms), 200)
+		chunk := ms[:n]
+		ms = ms[n:]
+		var b strings.Builder
+		args := make([]any, 0, n*cols)
+		b.WriteString(`INSERT INTO inbound_messages (mailbox, uidvalidity, uid, message_id, sender, subject, received_at,
+		classification, decision, linked_by, filing_id, error, body_text, raw, sender_verified, ack, oversize, size, attachments, note, created_at) VALUES `)
+		now := t.s.now()
+		for i, m := range chunk {
+			if m.MessageID == "" {
+				return nil, errors.New("record inbound: no Message-ID")
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?" + strings.Repeat(", ?", cols-1) + ")")
+			created := m.CreatedAt
+			if created.IsZero() {
+				created = now
+			}
+			var raw any
+			if m.Raw != nil {
+				raw = m.Raw
+			}
+			args = append(args, m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.Sender, m.Subject, dbTime(m.ReceivedAt),
+				m.Classification, m.Decision, m.LinkedBy, nullIDPtr(m.FilingID), m.Error, m.BodyText, raw,
+				m.SenderVerified, m.Ack, m.Oversize, m.Size, m.Attachments, m.Note, dbTime(created))
+		}
+		b.WriteString(` ON CONFLICT DO NOTHING RETURNING id, message_id`)
+		var rows []struct {
+			ID        int64  `db:"id"`
+			MessageID string `db:"message_id"`
+		}
+		if err := t.selectRows(ctx, &rows, b.String(), args...); err != nil {
+			return nil, fmt.Errorf("record %d inbound messages: %w", len(chunk), err)
+		}
+		for _, r := range rows {
+			out[r.MessageID] = r.ID
+		}
+	}
+	return out, nil
+}
+
+func nullIDPtr(id *int64) any {
+	if id == nil || *id == 0 {
+		return nil
+	}
+	return *id
+}
+
+// InboundDecision is what the inbox (or staff) decided about a recorded message.
+type InboundDecision struct {
+	FilingID       int64
+	LinkedBy       string
+	Decision       string
+	SenderVerified bool
+	Ack            string
+	Note           string
+}
+
+// SetInboundDecision updates a recorded message's link and decision.
+func (t *Tx) SetInboundDecision(ctx context.Context, id int64, d InboundDecision) error {
+	fid := d.FilingID
+	_, err := t.exec(ctx, `UPDATE inbound_messages SET filing_id = ?, linked_by = ?, decision = ?, sender_verified = ?, ack = ?, note = ? WHERE id = ?`,
+		nullIDPtr(&fid), d.LinkedBy, d.Decision, d.SenderVerified, d.Ack, d.Note, id)
+	if err != nil {
+		return fmt.Errorf("update inbound message %d: %w", id, err)
+	}
+	return nil
+}
+
+// InboundForUpdate reads a recorded message, with its text, and locks it
+// until the transaction ends (staff linking it).
+func (t *Tx) InboundForUpdate(ctx context.Context, id int64) (InboundMessage, error) {
+	var m InboundMessage
+	q := `SELECT ` + inboundColumns + `, i.body_text FROM inbound_messages i LEFT JOIN filings f ON f.id = i.filing_id WHERE i.id = ?`
+	if t.s.dialect == Postgres {
+		q += ` FOR UPDATE OF i`
+	}
+	err := t.get(ctx, &m, q, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("inbound message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return m, fmt.Errorf("read inbound message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// InboundIDByMessageID finds a recorded message by its Message-ID (without
+// angle brackets).
+func (s *Store) InboundIDByMessageID(ctx context.Context, messageID string) (int64, error) {
+	var id int64
+	err := s.db.GetContext(ctx, &id, s.db.Rebind(`SELECT id FROM inbound_messages WHERE message_id = ?`), messageID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("inbound message <%s>: %w", messageID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find inbound message: %w", err)
+	}
+	return id, nil
+}
+
+// InboundByID reads one recorded message with its text and raw bytes.
+func (s *Store) InboundByID(ctx context.Context, id int64) (InboundMessage, error) {
+	var m InboundMessage
+	err := s.db.GetContext(ctx, &m, s.db.Rebind(`SELECT `+inboundColumns+`, i.body_text, i.raw
+		FROM inbound_messages i LEFT JOIN filings f ON f.id = i.filing_id WHERE i.id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("inbound message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return m, fmt.Errorf("read inbound message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// InboundFilter selects recorded messages.
+type InboundFilter struct {
+	// Unlinked keeps only messages waiting for staff: no filing, decision unmatched.
+	Unlinked bool
+	Mailbox  string
+	Limit    int
+}
+
+// ListInbound returns recorded messages without their text, newest first.
+func (s *Store) ListInbound(ctx context.Context, f InboundFilter) ([]InboundMessage, error) {
+	q := `SELECT ` + inboundColumns + ` FROM inbound_messages i LEFT JOIN filings f ON f.id = i.filing_id WHERE 1 = 1`
+	var args []any
+	if f.Unlinked {
+		q += ` AND i.filing_id IS NULL AND i.decision = 'unmatched'`
+	}
+	if f.Mailbox != "" {
+		q += ` AND i.mailbox = ?`
+		args = append(args, f.Mailbox)
+	}
+	q += ` ORDER BY i.id DESC`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	var out []InboundMessage
+	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("list inbound messages: %w", err)
+	}
+	return out, nil
+}
+
+// InboundReadTx runs fn in a read-only transaction: the inbox's dry run
+// (`inbox inspect`) links a message exactly as ingestion would, changing nothing.
+func (s *Store) InboundReadTx(ctx context.Context, fn func(*Tx) error) error {
+	return s.readTx(ctx, fn)
+}
+
+// RecordedUIDs returns which of uids are recorded for the mailbox at this
+// UIDVALIDITY: those the inbox only has to move.
+func (s *Store) RecordedUIDs(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) (map[uint32]bool, error) {
+	out := map[uint32]bool{}
+	for len(uids) > 0 {
+		n := min(len(uids), 500)
+		chunk := make([]int64, n)
+		for i, u := range uids[:n] {
+			chunk[i] = int64(u)
+		}
+		uids = uids[n:]
+		q, args, err := sqlx.In(`SELECT uid FROM inbound_messages WHERE mailbox = ? AND uidvalidity = ? AND uid IN (?)`, mailbox, int64(uidValidity), chunk)
+		if err != nil {
+			return nil, fmt.Errorf("recorded uids: %w", err)
+		}
+		var got []int64
+		if err := s.db.SelectContext(ctx, &got, s.db.Rebind(q), args...); err != nil {
+			return nil, fmt.Errorf("recorded uids: %w", err)
+		}
+		for _, u := range got {
+			out[uint32(u)] = true
+		}
+	}
+	return out, nil
+}
+
+// MarkInboundMoved notes that messages were moved to the processed mailbox:
+// by UID at this UIDVALIDITY, and by Message-ID for messages recorded under
+// an earlier one.
+func (s *Store) MarkInboundMoved(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32, messageIDs []string, at time.Time) error {
+	for len(uids) > 0 {
+		n := min(len(uids), 500)
+		chunk := make([]int64, n)
+		for i, u := range uids[:n] {
+			chunk[i] = int64(u)
+		}
+		uids = uids[n:]
+		q, args, err := sqlx.In(`UPDATE inbound_messages SET moved_at = ? WHERE mailbox = ? AND uidvalidity = ? AND uid IN (?) AND moved_at IS NULL`,
+			dbTime(at), mailbox, int64(uidValidity), chunk)
+		if err != nil {
+			return fmt.Errorf("mark moved: %w", err)
+		}
+		if _, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...); err != nil {
+			return fmt.Errorf("mark moved: %w", err)
+		}
+	}
+	for len(messageIDs) > 0 {
+		n := min(len(messageIDs), 500)
+		chunk := messageIDs[:n]
+		messageIDs = messageIDs[n:]
+		q, args, err := sqlx.In(`UPDATE inbound_messages SET moved_at = ? WHERE message_id IN (?) AND moved_at IS NULL`, dbTime(at), chunk)
+		if err != nil {
+			return fmt.Errorf("mark moved: %w", err)
+		}
+		if _, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...); err != nil {
+			return fmt.Errorf("mark moved: %w", err)
+		}
+	}
+	return nil
+}
+
+// MailboxCheckpoint is where the inbox stopped in a mailbox: every message
+// up to LastUID at this UIDVALIDITY is recorded.
+type MailboxCheckpoint struct {
+	Mailbox     string    `db:"mailbox"`
+	UIDValidity uint32    `db:"uidvalidity"`
+	LastUID     uint32    `db:"last_uid"`
+	UpdatedAt   time.Time `db:"updated_at"`
+}
+
+// MailboxCheckpoint reads a mailbox's checkpoint; ok is false when there is none.
+func (s *Store) MailboxCheckpoint(ctx context.Context, mailbox string) (cp MailboxCheckpoint, ok bool, err error) {
+	var row struct {
+		Mailbox     string    `db:"mailbox"`
+		UIDValidity int64     `db:"uidvalidity"`
+		LastUID     int64     `db:"last_uid"`
+		UpdatedAt   time.Time `db:"updated_at"`
+	}
+	err = s.db.GetContext(ctx, &row, s.db.Rebind(`SELECT mailbox, uidvalidity, last_uid, updated_at FROM mailbox_checkpoints WHERE mailbox = ?`), mailbox)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cp, false, nil
+	}
+	if err != nil {
+		return cp, false, fmt.Errorf("read checkpoint of %s: %w", mailbox, err)
+	}
+	return MailboxCheckpoint{Mailbox: row.Mailbox, UIDValidity: uint32(row.UIDValidity), LastUID: uint32(row.LastUID), UpdatedAt: row.UpdatedAt}, true, nil
+}
+
+// SaveMailboxCheckpoint stores a checkpoint in the caller's transaction. At
+// the same UIDVALIDITY the last UID never goes back, so a slower replica
+// cannot undo a faster one's progress; a new UIDVALIDITY replaces it.
+func (t *Tx) SaveMailboxCheckpoint(ctx context.Context, cp MailboxCheckpoint) error {
+	_, err := t.exec(ctx, `INSERT INTO mailbox_checkpoints (mailbox, uidvalidity, last_uid, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (mailbox) DO UPDATE SET
+			last_uid = CASE WHEN mailbox_checkpoints.uidvalidity = excluded.uidvalidity AND mailbox_checkpoints.last_uid > excluded.last_uid
+				THEN mailbox_checkpoints.last_uid ELSE excluded.last_uid END,
+			uidvalidity = excluded.uidvalidity,
+			updated_at = excluded.updated_at`,
+		cp.Mailbox, int64(cp.UIDValidity), int64(cp.LastUID), dbTime(t.s.now()))
+	if err != nil {
+		return fmt.Errorf("save checkpoint of %s: %w", cp.Mailbox, err)
+	}
+	return nil
+}
+
+// SentMessage is an email icpdesk sent (or queued), found by its Message-ID.
+type SentMessage struct {
+	OutboxID  int64  `db:"id"`
+	MessageID string `db:"message_id"`
+	Kind      string `db:"kind"`
+	FilingID  int64  `db:"filing_id"`
+	AccountID int64  `db:"account_id"`
+	Status    string `db:"status"`
+	Recipient string `db:"recipient"`
+}
+
+// SentMessages finds outbox rows by their Message-IDs (without angle brackets).
+func (t *Tx) SentMessages(ctx context.Context, messageIDs []string) (map[string]SentMessage, error) {
+	out := map[string]SentMessage{}
+	if len(messageIDs) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT id, message_id, kind, COALESCE(filing_id, 0) AS filing_id, COALESCE(account_id, 0) AS account_id, status, recipient
+		FROM outbox WHERE message_id IN (?)`, messageIDs)
+	if err != nil {
+		return nil, fmt.Errorf("find sent messages: %w", err)
+	}
+	var rows []SentMessage
+	if err := t.selectRows(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("find sent messages: %w", err)
+	}
+	for _, r := range rows {
+		out[r.MessageID] = r
+	}
+	return out, nil
+}
+
+// MarkOutboxBounced marks a sent email bounced (a delivery status
+// notification came back for it). It reports false when it already was.
+func (t *Tx) MarkOutboxBounced(ctx context.Context, outboxID int64, reason string) (bool, error) {
+	if len(reason) > 500 {
+		reason = reason[:500]
+		reason = strings.ToValidUTF8(reason, "")
+	}
+	r, err := t.exec(ctx, `UPDATE outbox SET status = 'bounced', last_error = ? WHERE id = ? AND status <> 'bounced'`, reason, outboxID)
+	if err != nil {
+		return false, fmt.Errorf("mark outbox row %d bounced: %w", outboxID, err)
+	}
+	n, _ := r.RowsAffected()
+	return n == 1, nil
+}
+
+// LinkFiling is what the inbox needs to know about a filing to link a
+// message to it and decide what the message does.
+type LinkFiling struct {
+	ID              int64        `db:"id"`
+	Reference       string       `db:"reference"`
+	Stage           filing.Stage `db:"stage"`
+	ReturnedAt      *time.Time   `db:"returned_at"`
+	Deadline        *time.Time   `db:"deadline"`
+	Overdue         bool         `db:"overdue"`
+	AccountID       int64        `db:"account_id"`
+	AccountEmail    string       `db:"account_email"`
+	AccountName     string       `db:"account_name"`
+	AccountLanguage string       `db:"account_language"`
+}
+
+const linkFilingColumns = `f.id, f.reference, f.stage, f.returned_at, f.deadline, f.overdue, f.account_id,
+	a.email AS account_email, a.name AS account_name, a.language AS account_language`
+
+// LinkFilingsByID reads filings by row id.
+func (t *Tx) LinkFilingsByID(ctx context.Context, ids []int64) (map[int64]LinkFiling, error) {
+	out := map[int64]LinkFiling{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := t.linkFilings(ctx, `f.id IN (?)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.LinkFiling
+	}
+	return out, nil
+}
+
+// LinkFilingsByRef reads filings by reference (upper case, as stored).
+func (t *Tx) LinkFilingsByRef(ctx context.Context, refs []string) (map[string]LinkFiling, error) {
+	out := map[string]LinkFiling{}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	rows, err := t.linkFilings(ctx, `f.reference IN (?)`, refs)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.Reference] = r.LinkFiling
+	}
+	return out, nil
+}
+
+// LinkFilingsByICPNumber finds filings by ICP number. A subject's number
+// without a site suffix (浙ICP备12345678号) finds every website filed under
+// it (浙ICP备12345678号-1, -2, …).
+func (t *Tx) LinkFilingsByICPNumber(ctx context.Context, numbers []string) (map[string][]LinkFiling, error) {
+	out := map[string][]LinkFiling{}
+	if len(numbers) == 0 {
+		return out, nil
+	}
+	var conds []string
+	var args []any
+	for _, n := range numbers {
+		conds = append(conds, `f.icp_number = ? OR f.icp_number LIKE ?`)
+		// ICP numbers hold no LIKE metacharacters (filing.ParseICPNumber).
+		args = append(args, n, n+"-%")
+	}
+	var rows []linkRow
+	q := `SELECT ` + linkFilingColumns + `, f.icp_number AS match_key FROM filings f JOIN accounts a ON a.id = f.account_id
+		WHERE f.icp_number <> '' AND (` + strings.Join(conds, " OR ") + `)`
+	if err := t.selectRows(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("find filings by ICP number: %w", err)
+	}
+	for _, n := range numbers {
+		for _, r := range rows {
+			if r.MatchKey == n || strings.HasPrefix(r.MatchKey, n+"-") {
+				out[n] = append(out[n], r.LinkFiling)
+			}
+		}
+	}
+	return out, nil
+}
+
+// LinkFilingsByDomain finds filings by domain, given in punycode (lower case).
+func (t *Tx) LinkFilingsByDomain(ctx context.Context, asciiNames []string) (map[string][]LinkFiling, error) {
+	out := map[string][]LinkFiling{}
+	if len(asciiNames) == 0 {
+		return out, nil
+	}
+	rows, err := t.linkFilings(ctx, `f.id IN (SELECT d.filing_id FROM filing_domains d WHERE d.ascii IN (?))`, asciiNames)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	// Which domain found which filing.
+	ids := make([]int64, len(rows))
+	byID := map[int64]LinkFiling{}
+	for i, r := range rows {
+		ids[i] = r.ID
+		byID[r.ID] = r.LinkFiling
+	}
+	q, args, err := sqlx.In(`SELECT filing_id, ascii FROM filing_domains WHERE filing_id IN (?) AND ascii IN (?)`, ids, asciiNames)
+	if err != nil {
+		return nil, fmt.Errorf("find filings by domain: %w", err)
+	}
+	var pairs []struct {
+		FilingID int64  `db:"filing_id"`
+		ASCII    string `db:"ascii"`
+	}
+	if err := t.selectRows(ctx, &pairs, q, args...); err != nil {
+		return nil, fmt.Errorf("find filings by domain: %w", err)
+	}
+	for _, p := range pairs {
+		out[p.ASCII] = append(out[p.ASCII], byID[p.FilingID])
+	}
+	return out, nil
+}
+
+// OpenLinkFilingsOf returns the open (not approved) filings of the accounts
+// with these addresses, keyed by address.
+func (t *Tx) OpenLinkFilingsOf(ctx context.Context, emails []string) (map[string][]LinkFiling, error) {
+	out := map[string][]LinkFiling{}
+	if len(emails) == 0 {
+		return out, nil
+	}
+	rows, err := t.linkFilings(ctx, `a.email IN (?) AND f.stage <> 'approved'`, emails)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.AccountEmail] = append(out[r.AccountEmail], r.LinkFiling)
+	}
+	return out, nil
+}
+
+type linkRow struct {
+	LinkFiling
+	MatchKey string `db:"match_key"`
+}
+
+func (t *Tx) linkFilings(ctx context.Context, where string, arg any) ([]linkRow, error) {
+	q, args, err := sqlx.In(`SELECT `+linkFilingColumns+`, '' AS match_key FROM filings f JOIN accounts a ON a.id = f.account_id
+		WHERE `+where+` ORDER BY f.id`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("find filings: %w", err)
+	}
+	var rows []linkRow
+	if err := t.selectRows(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("find filings: %w", err)
+	}
+	return rows, nil
+}
+
+// InboundAcksSince counts, per sender, the messages acknowledged since a
+// time: the per-sender acknowledgement limit.
+func (t *Tx) InboundAcksSince(ctx context.Context, senders []string, since time.Time) (map[string]int, error) {
+	out := map[string]int{}
+	if len(senders) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT sender, COUNT(*) AS n FROM inbound_messages
+		WHERE sender IN (?) AND created_at >= ? AND ack = 'queued' GROUP BY sender`, senders, dbTime(since))
+	if err != nil {
+		return nil, fmt.Errorf("count acknowledgements: %w", err)
+	}
+	var rows []struct {
+		Sender string `db:"sender"`
+		N      int    `db:"n"`
+	}
+	if err := t.selectRows(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("count acknowledgements: %w", err)
+	}
+	for _, r := range rows {
+		out[r.Sender] = r.N
+	}
+	return out, nil
+}
+
+// InboundEvent is an audit event about a received message that changed no
+// stage: a bounce, an unverified sender, a staff link.
+type InboundEvent struct {
+	FilingID  int64
+	AccountID int64
+	Actor     filing.Actor
+	ActorName string
+	Action    string
+	Details   map[string]any
+	At        time.Time
+}
+
+// RecordInboundEvent writes an audit event in the caller's transaction.
+func (t *Tx) RecordInboundEvent(ctx context.Context, e InboundEvent) error {
+	at := e.At
+	if at.IsZero() {
+		at = t.s.now()
+	}
+	return t.insertEvent(ctx, event{FilingID: e.FilingID, AccountID: e.AccountID, Actor: e.Actor, ActorName: e.ActorName,
+		Action: e.Action, Details: e.Details, At: at})
+}
+
+// WithdrawInboundAck removes, in the caller's transaction, the applicant
+// acknowledgement that Tx.ChangeStage enqueued for an inbound message. The
+// inbox calls it when the sender reached the hourly acknowledgement limit or
+// wrote from a list: the filing still moves, nobody is answered. Rows never
+// become visible before the commit, so the mailer cannot have claimed it.
+func (t *Tx) WithdrawInboundAck(ctx context.Context, inboundID int64) (int, error) {
+	r, err := t.exec(ctx, `DELETE FROM outbox WHERE inbound_id = ? AND kind IN (?, ?) AND status = 'queued'`,
+		inboundID, string(filing.EmailResubmissionReceived), string(filing.EmailResubmissionLate))
+	if err != nil {
+		return 0, fmt.Errorf("withdraw acknowledgement of inbound message %d: %w", inboundID, err)
+	}
+	n, _ := r.RowsAffected()
+	return int(n), nil
+}

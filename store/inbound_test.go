@@ -1,0 +1,306 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"example.com/icpdesk/filing"
+	"example.com/icpdesk/filing/filingtest"
+	"example.com/icpdesk/store"
+	"example.com/icpdesk/store/storetest"
+)
+
+// inbFixture sets up what the inbox's lookups run against: zhangsan owns a
+// returned filing (A) and an approved one with an ICP number (B).
+type inbFixture struct {
+	s    *store.Store
+	a, b filing.Filing
+}
+
+func inbSetup(t *testing.T, s *store.Store) inbFixture {
+	t.Helper()
+	ctx := context.Background()
+	acct, err := filing.NewAccount("zhangsan@example.cn", "张三", filing.LangChinese, true, s.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateAccount(ctx, acct, "tester"); err != nil {
+		t.Fatal(err)
+	}
+	imp := func(ref string, domains ...string) filing.Filing {
+		in := filingtest.Enterprise(ref, "zhangsan@example.cn")
+		in.Website.Domains = nil
+		for _, d := range domains {
+			in.Website.Domains = append(in.Website.Domains, filing.DomainInput{Name: d, Registrant: in.Subject.Name})
+		}
+		f, probs, err := s.ImportFiling(ctx, in, filingtest.Fingerprinter(), "tester")
+		if err != nil || len(probs) > 0 {
+			t.Fatalf("import %s: %v %v", ref, err, probs)
+		}
+		return f
+	}
+	step := func(ref string, req filing.Request) {
+		t.Helper()
+		req.Actor = filing.ActorStaff
+		if req.At.IsZero() {
+			req.At = s.Now()
+		}
+		if _, err := s.ChangeStage(ctx, store.ChangeRequest{Ref: ref, Request: req, ActorName: "tester"}); err != nil {
+			t.Fatalf("%s %s: %v", req.Action, ref, err)
+		}
+	}
+	f := inbFixture{s: s}
+	f.a = imp("BA-2026-000101", "shop.example.cn", "示例.中国")
+	f.b = imp("BA-2026-000102", "www2.example.cn")
+	for _, ref := range []string{f.a.Reference, f.b.Reference} {
+		step(ref, filing.Request{Action: filing.ActionSubmit})
+		step(ref, filing.Request{Action: filing.ActionToBureau})
+	}
+	step(f.a.Reference, filing.Request{Action: filing.ActionReturnBureau, Reason: "网站名称不符"})
+	step(f.b.Reference, filing.Request{Action: filing.ActionApprove, ICPNumber: "浙ICP备12345678号-1"})
+	return f
+}
+
+func TestInboundLookups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := inbSetup(t, s)
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			byRef, err := tx.LinkFilingsByRef(ctx, []string{"BA-2026-000101", "BA-2026-999999"})
+			if err != nil {
+				return err
+			}
+			a, ok := byRef["BA-2026-000101"]
+			if len(byRef) != 1 || !ok || a.Stage != filing.StageReturned || a.Deadline == nil || a.ReturnedAt == nil ||
+				a.AccountEmail != "zhangsan@example.cn" || a.AccountLanguage != "zh-CN" {
+				t.Errorf("by ref: %+v", byRef)
+			}
+			byID, err := tx.LinkFilingsByID(ctx, []int64{f.b.ID})
+			if err != nil {
+				return err
+			}
+			if byID[f.b.ID].Reference != "BA-2026-000102" || byID[f.b.ID].Stage != filing.StageApproved {
+				t.Errorf("by id: %+v", byID)
+			}
+			icp, err := tx.LinkFilingsByICPNumber(ctx, []string{"浙ICP备12345678号", "浙ICP备12345678号-1", "浙ICP备99999999号"})
+			if err != nil {
+				return err
+			}
+			if len(icp["浙ICP备12345678号"]) != 1 || len(icp["浙ICP备12345678号-1"]) != 1 || len(icp["浙ICP备99999999号"]) != 0 {
+				t.Errorf("by ICP number: %+v", icp)
+			}
+			dom, err := tx.LinkFilingsByDomain(ctx, []string{"shop.example.cn", "xn--fsq092h.xn--fiqs8s", "www2.example.cn", "none.example.cn"})
+			if err != nil {
+				return err
+			}
+			if dom["xn--fsq092h.xn--fiqs8s"][0].ID != f.a.ID || dom["shop.example.cn"][0].ID != f.a.ID || dom["www2.example.cn"][0].ID != f.b.ID || len(dom) != 3 {
+				t.Errorf("by domain: %+v", dom)
+			}
+			open, err := tx.OpenLinkFilingsOf(ctx, []string{"zhangsan@example.cn", "nobody@example.cn"})
+			if err != nil {
+				return err
+			}
+			if len(open["zhangsan@example.cn"]) != 1 || open["zhangsan@example.cn"][0].ID != f.a.ID {
+				t.Errorf("open filings: %+v", open)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestInboundRecordOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := inbSetup(t, s)
+		fid := f.a.ID
+		rec := store.InboundMessage{Mailbox: "INBOX", UIDValidity: 7, UID: 1, MessageID: "m1@example.com", Sender: "zhangsan@example.cn",
+			Subject: "备案 BA-2026-000101 已修改 𠮷", ReceivedAt: s.Now(), Classification: "human", Decision: "correspondence",
+			LinkedBy: "reference", FilingID: &fid, BodyText: "正文", SenderVerified: true, Attachments: "整改.pdf"}
+		record := func(m store.InboundMessage) (int64, bool) {
+			var id int64
+			var ins bool
+			if err := s.InTx(ctx, func(tx *store.Tx) (err error) {
+				id, ins, err = tx.RecordInbound(ctx, m)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return id, ins
+		}
+		id, ins := record(rec)
+		if !ins || id == 0 {
+			t.Fatal("first record not inserted")
+		}
+		again := rec
+		again.MessageID = "other@example.com"
+		if _, ins := record(again); ins {
+			t.Fatal("same mailbox/UIDVALIDITY/UID recorded twice")
+		}
+		again = rec
+		again.UIDValidity, again.UID = 8, 1
+		if _, ins := record(again); ins {
+			t.Fatal("same Message-ID recorded twice (rescan after a UIDVALIDITY change)")
+		}
+		got, err := s.InboundByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Subject != rec.Subject || got.FilingRef != "BA-2026-000101" || !got.SenderVerified || got.BodyText != "正文" || got.Attachments != "整改.pdf" {
+			t.Fatalf("read back %+v", got)
+		}
+		if mid, err := s.InboundIDByMessageID(ctx, "m1@example.com"); err != nil || mid != id {
+			t.Fatalf("by message id: %d %v", mid, err)
+		}
+		rec2 := rec
+		rec2.UID, rec2.MessageID, rec2.FilingID, rec2.Decision, rec2.LinkedBy = 2, "m2@example.com", nil, "unmatched", ""
+		rec2.Raw = []byte{0x1f, 0x8b, 0x00, 0xff}
+		id2, _ := record(rec2)
+		un, err := s.ListInbound(ctx, store.InboundFilter{Unlinked: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(un) != 1 || un[0].ID != id2 {
+			t.Fatalf("unlinked: %+v", un)
+		}
+		if got, _ := s.InboundByID(ctx, id2); string(got.Raw) != string(rec2.Raw) {
+			t.Fatalf("raw %x", got.Raw)
+		}
+		recorded, err := s.RecordedUIDs(ctx, "INBOX", 7, []uint32{1, 2, 3})
+		if err != nil || !recorded[1] || !recorded[2] || recorded[3] {
+			t.Fatalf("recorded uids %v %v", recorded, err)
+		}
+		if err := s.MarkInboundMoved(ctx, "INBOX", 7, []uint32{1}, []string{"m2@example.com"}, s.Now()); err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range []int64{id, id2} {
+			if got, _ := s.InboundByID(ctx, i); got.MovedAt == nil {
+				t.Fatalf("message %d not marked moved", i)
+			}
+		}
+		if err := s.InTx(ctx, func(tx *store.Tx) error {
+			return tx.SetInboundDecision(ctx, id2, store.InboundDecision{FilingID: f.a.ID, LinkedBy: "staff", Decision: "correspondence", SenderVerified: true, Note: "n"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.InboundByID(ctx, id2); got.FilingRef != "BA-2026-000101" || got.LinkedBy != "staff" || got.Decision != "correspondence" {
+			t.Fatalf("after decision %+v", got)
+		}
+	})
+}
+
+func TestMailboxCheckpoint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if _, ok, err := s.MailboxCheckpoint(ctx, "INBOX"); ok || err != nil {
+			t.Fatalf("checkpoint before any: %v %v", ok, err)
+		}
+		save := func(v, last uint32) {
+			if err := s.InTx(ctx, func(tx *store.Tx) error {
+				return tx.SaveMailboxCheckpoint(ctx, store.MailboxCheckpoint{Mailbox: "INBOX", UIDValidity: v, LastUID: last})
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(v, last uint32) {
+			t.Helper()
+			cp, ok, err := s.MailboxCheckpoint(ctx, "INBOX")
+			if err != nil || !ok || cp.UIDValidity != v || cp.LastUID != last {
+				t.Fatalf("checkpoint %+v %v %v, want %d/%d", cp, ok, err, v, last)
+			}
+		}
+		save(4000000000, 10)
+		check(4000000000, 10)
+		save(4000000000, 5) // a slower replica: never backwards
+		check(4000000000, 10)
+		save(4000000000, 12)
+		check(4000000000, 12)
+		save(9, 3) // UIDVALIDITY changed: replaced
+		check(9, 3)
+	})
+}
+
+func TestBounceAndAcks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		inbSetup(t, s)
+		rows, err := s.ListOutbox(ctx, store.OutboxFilter{FilingRef: "BA-2026-000101"})
+		if err != nil || len(rows) == 0 {
+			t.Fatal(err)
+		}
+		ret := rows[0]
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			sent, err := tx.SentMessages(ctx, []string{ret.MessageID, "foreign@example.com"})
+			if err != nil {
+				return err
+			}
+			if len(sent) != 1 || sent[ret.MessageID].Kind != ret.Kind || sent[ret.MessageID].FilingID == 0 {
+				t.Errorf("sent %+v", sent)
+			}
+			if ok, err := tx.MarkOutboxBounced(ctx, ret.ID, "550 5.1.1 user unknown"); err != nil || !ok {
+				t.Errorf("mark bounced: %v %v", ok, err)
+			}
+			if ok, _ := tx.MarkOutboxBounced(ctx, ret.ID, "again"); ok {
+				t.Error("bounced twice")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows, _ := s.ListOutbox(ctx, store.OutboxFilter{Status: store.OutboxBounced}); len(rows) != 1 || rows[0].ID != ret.ID {
+			t.Fatalf("bounced rows %+v", rows)
+		}
+
+		// A resubmission by email, its acknowledgement withdrawn in the same transaction.
+		now := s.Now()
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			for i, ack := range []string{store.AckQueued, store.AckQueued, store.AckRateLimited} {
+				m := store.InboundMessage{Mailbox: "INBOX", UIDValidity: 1, UID: int64(i + 1), MessageID: "ack" + string(rune('a'+i)) + "@example.com",
+					Sender: "zhangsan@example.cn", ReceivedAt: now, Classification: "human", Decision: "resubmission", Ack: ack, CreatedAt: now.Add(time.Duration(-i*40) * time.Minute)}
+				if _, _, err := tx.RecordInbound(ctx, m); err != nil {
+					return err
+				}
+			}
+			n, err := tx.InboundAcksSince(ctx, []string{"zhangsan@example.cn", "x@example.com"}, now.Add(-time.Hour))
+			if err != nil {
+				return err
+			}
+			if n["zhangsan@example.cn"] != 2 || n["x@example.com"] != 0 {
+				t.Errorf("acks %v", n)
+			}
+			id, _, err := tx.RecordInbound(ctx, store.InboundMessage{Mailbox: "INBOX", UIDValidity: 1, UID: 9, MessageID: "resub@example.com",
+				Sender: "zhangsan@example.cn", ReceivedAt: now, Classification: "human", Decision: "resubmission"})
+			if err != nil {
+				return err
+			}
+			res, err := tx.ChangeStage(ctx, store.ChangeRequest{Ref: "BA-2026-000101", InboundID: id, ActorName: "zhangsan@example.cn",
+				Request: filing.Request{Action: filing.ActionResubmit, Actor: filing.ActorApplicant, At: now}})
+			if err != nil {
+				return err
+			}
+			if res.Enqueued != 1 {
+				t.Errorf("enqueued %d", res.Enqueued)
+			}
+			if n, err := tx.WithdrawInboundAck(ctx, id); err != nil || n != 1 {
+				t.Errorf("withdraw: %d %v", n, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.FilingByRef(ctx, "BA-2026-000101")
+		if err != nil || d.Filing.Stage != filing.StageProviderReview {
+			t.Fatalf("stage %s %v", d.Filing.Stage, err)
+		}
+		for _, r := range outboxKinds(t, s, "BA-2026-000101") {
+			if r == "resubmission_received>zhangsan@example.cn" {
+				t.Fatal("withdrawn acknowledgement is in the outbox")
+			}
+		}
+	})
+}
