@@ -86,7 +86,9 @@ func decide(m *Message, parseErr error, class Classification, classReason string
 		v.Decision, v.Why = DecisionCorrespondence, "too large to read in full: staff decide"
 	case f.Stage != filing.StageReturned:
 		v.Decision, v.Why = DecisionCorrespondence, fmt.Sprintf("resubmission notice, but filing %s is %s, not returned", f.Reference, f.Stage)
-	case f.ReturnedAt != nil && at.Before(*f.ReturnedAt):
+	// IMAP arrival times have whole seconds: a reply within the second of the
+	// return must not count as written before it.
+	case f.ReturnedAt != nil && at.Before(f.ReturnedAt.Truncate(time.Second)):
 		v.Decision, v.Why = DecisionCorrespondence, "written before the filing was returned"
 	default:
 		v.Decision, v.Why = DecisionResubmission, "resubmission notice ("+v.Intent+")"

@@ -261,6 +261,21 @@ func TestDecide(t *testing.T) {
 		{"bounce", msg("mailer-daemon@example.com", "", ""), ClassBounce, Link{}, in(3), DecisionBounce, false},
 		{"before the return", msg("zhangsan@example.cn", "", "已修改"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), DecisionCorrespondence, true},
 	}
+	// IMAP arrival times have whole seconds: a reply arriving in the same
+	// second as the return (the demo does that) is not "before the return".
+	sameSecond := a
+	returnedAt := in(3).Add(700 * time.Millisecond)
+	sameSecond.ReturnedAt = &returnedAt
+	cases = append(cases, struct {
+		name   string
+		m      *Message
+		class  Classification
+		link   Link
+		at     time.Time
+		want   Decision
+		intent bool
+	}{"reply in the second of the return", msg("zhangsan@example.cn", "Re: 退回", "好的"), ClassHuman,
+		Link{Filing: &sameSecond, Rule: RuleInReplyTo, Replied: replyToReturn}, in(3), DecisionResubmission, true})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			v := decide(c.m, nil, c.class, "", c.link, c.at)

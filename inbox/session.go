@@ -428,7 +428,12 @@ func (s *session) ingest(ctx context.Context, uids []uint32, sum *Summary) error
 				}
 				ch <- commitResult{b: b, err: err, at: time.Now()}
 			}()
-			err = s.w.proc.commit(ctx, b)
+			// A batch fetched is committed even if shutdown begins meanwhile:
+			// its transaction is short, and stopping halfway would only make
+			// the next start fetch it again.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.cfg.CommandTimeout)
+			defer cancel()
+			err = s.w.proc.commit(cctx, b)
 		}(pending)
 	}
 	if err := finish(); err != nil {

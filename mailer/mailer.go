@@ -89,6 +89,10 @@ type Service struct {
 
 	sent, retried, failed, panics atomic.Int64
 
+	// last is the latest result of talking to the SMTP server, for /readyz.
+	lastMu sync.Mutex
+	last   Health
+
 	mu       sync.Mutex
 	started  bool
 	quit     chan struct{} // closed by Stop: take no new work
@@ -137,6 +141,38 @@ func New(st Store, r Renderer, set Settings, opts ...Option) (*Service, error) {
 // Counters returns the running totals.
 func (s *Service) Counters() Counters {
 	return Counters{Sent: s.sent.Load(), Retried: s.retried.Load(), Failed: s.failed.Load()}
+}
+
+// Health is the latest result of talking to the SMTP server.
+type Health struct {
+	At  time.Time // zero: no attempt yet
+	Err string    // empty: the server accepted the last message
+}
+
+// LastResult returns the latest result of talking to the SMTP server.
+func (s *Service) LastResult() Health {
+	s.lastMu.Lock()
+	defer s.lastMu.Unlock()
+	return s.last
+}
+
+// CheckReady fails while the SMTP server's last answer was a failure to
+// connect or a dropped session; before the first attempt it is ready.
+func (s *Service) CheckReady(context.Context) error {
+	if h := s.LastResult(); h.Err != "" {
+		return fmt.Errorf("SMTP: %s (at %s)", h.Err, h.At.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func (s *Service) setResult(err error) {
+	h := Health{At: s.now()}
+	if err != nil {
+		h.Err = redactSecret(err, s.set.Password).Error()
+	}
+	s.lastMu.Lock()
+	s.last = h
+	s.lastMu.Unlock()
 }
 
 // Panics is how many panics were recovered (and logged); tests require 0.
@@ -611,6 +647,7 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 	for try := 0; ; try++ {
 		if err := b.conn.connect(ctx); err != nil {
 			b.down = err
+			s.setResult(err)
 			log().WarnContext(ctx, "SMTP server unreachable", "err", err)
 			s.retryLater(ctx, b, m, sum, err.Error(), log())
 			return
@@ -629,6 +666,7 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 		}
 		switch what {
 		case outcomeSent:
+			s.setResult(nil)
 			if len(b.sent) == 0 {
 				b.oldestSent = s.now()
 			}
@@ -650,6 +688,7 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 			return
 		case outcomeDropped:
 			b.conn.close()
+			s.setResult(err)
 			s.retryLater(ctx, b, m, sum, detail, log())
 			return
 		case outcomeTemporary:

@@ -569,10 +569,16 @@ func TestServerDownThenBack(t *testing.T) {
 			set := settings("127.0.0.1", port)
 			ids := e.enqueue(e.st, "down", 5, nil)
 			svc := e.service(set)
+			if err := svc.CheckReady(ctx); err != nil {
+				t.Fatalf("ready before any attempt: %v", err)
+			}
 			start := e.c.Now()
 			sum, err := svc.DrainOnce(ctx)
 			if !errors.Is(err, mailer.ErrUnreachable) || !strings.Contains(err.Error(), fmt.Sprintf("127.0.0.1:%d", port)) {
 				t.Fatalf("drain with the server down: %v", err)
+			}
+			if err := svc.CheckReady(ctx); err == nil || !strings.Contains(err.Error(), "SMTP") {
+				t.Fatalf("readiness with the server down: %v", err)
 			}
 			if sum.Retried != 5 || sum.Sent+sum.Failed != 0 {
 				t.Fatalf("summary %+v", sum)
@@ -597,6 +603,9 @@ func TestServerDownThenBack(t *testing.T) {
 			e.c.Add(2 * time.Hour)
 			if sum := e.drain(svc); sum.Sent != 5 {
 				t.Fatalf("after the server came back: %+v", sum)
+			}
+			if err := svc.CheckReady(ctx); err != nil {
+				t.Fatalf("readiness after delivery: %v", err)
 			}
 			e.c.Add(2 * time.Hour)
 			if sum := e.drain(svc); sum.Claimed != 0 {

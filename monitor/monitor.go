@@ -22,7 +22,6 @@ type Metrics struct {
 
 	InboundMessages *prometheus.CounterVec // by classification and decision
 	IngestLatency   prometheus.Histogram   // from the server's arrival to commit
-	SendResults     *prometheus.CounterVec // by result: sent, retried, failed
 	JobRuns         *prometheus.CounterVec // by job and status
 	JobDuration     *prometheus.HistogramVec
 	IMAPReconnects  prometheus.Counter
@@ -44,9 +43,6 @@ func NewMetrics(outbox OutboxStats) *Metrics {
 			Help:    "Time from a message's arrival in the mailbox to its commit.",
 			Buckets: []float64{.05, .1, .25, .5, .75, 1, 2, 5, 10, 30, 60, 300},
 		}),
-		SendResults: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "icpdesk_outbox_send_results_total", Help: "Outbound send attempts by result (sent, retried, failed).",
-		}, []string{"result"}),
 		JobRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "icpdesk_job_runs_total", Help: "Scheduled job runs by job and status (ok, failed, skipped).",
 		}, []string{"job", "status"}),
@@ -58,7 +54,7 @@ func NewMetrics(outbox OutboxStats) *Metrics {
 			Name: "icpdesk_imap_reconnects_total", Help: "IMAP sessions re-established after a failure.",
 		}),
 	}
-	reg.MustRegister(m.InboundMessages, m.IngestLatency, m.SendResults, m.JobRuns, m.JobDuration, m.IMAPReconnects,
+	reg.MustRegister(m.InboundMessages, m.IngestLatency, m.JobRuns, m.JobDuration, m.IMAPReconnects,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if outbox != nil {
 		reg.MustRegister(&outboxCollector{stats: outbox})
@@ -70,6 +66,28 @@ func NewMetrics(outbox OutboxStats) *Metrics {
 func (m *Metrics) ObserveJob(job, status string, took time.Duration) {
 	m.JobRuns.WithLabelValues(job, status).Inc()
 	m.JobDuration.WithLabelValues(job).Observe(took.Seconds())
+}
+
+// SendCounts reports the mailer's running totals.
+type SendCounts func() (sent, retried, failed int64)
+
+// WatchSends exports the mailer's totals as icpdesk_outbox_send_results_total.
+func (m *Metrics) WatchSends(counts SendCounts) {
+	m.Registry.MustRegister(&sendCollector{counts: counts})
+}
+
+var sendDesc = prometheus.NewDesc("icpdesk_outbox_send_results_total",
+	"Outbound emails by result: sent, retried (a temporary failure, rescheduled) or failed (given up).", []string{"result"}, nil)
+
+type sendCollector struct{ counts SendCounts }
+
+func (c *sendCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sendDesc }
+
+func (c *sendCollector) Collect(ch chan<- prometheus.Metric) {
+	sent, retried, failed := c.counts()
+	ch <- prometheus.MustNewConstMetric(sendDesc, prometheus.CounterValue, float64(sent), "sent")
+	ch <- prometheus.MustNewConstMetric(sendDesc, prometheus.CounterValue, float64(retried), "retried")
+	ch <- prometheus.MustNewConstMetric(sendDesc, prometheus.CounterValue, float64(failed), "failed")
 }
 
 var (

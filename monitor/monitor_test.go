@@ -26,6 +26,7 @@ func TestHandler(t *testing.T) {
 	m := NewMetrics(func(context.Context) (int, time.Time, error) { return 3, oldest, nil })
 	m.InboundMessages.WithLabelValues("human", "resubmission").Inc()
 	m.ObserveJob("deadline-sweep", "ok", 120*time.Millisecond)
+	m.WatchSends(func() (int64, int64, int64) { return 7, 2, 1 })
 	imapErr := errors.New("imap: not connected")
 	checks := []Check{
 		{Name: "database", Fn: func(context.Context) error { return nil }},
@@ -68,6 +69,8 @@ func TestHandler(t *testing.T) {
 		`icpdesk_job_runs_total{job="deadline-sweep",status="ok"} 1`,
 		`icpdesk_job_duration_seconds_count{job="deadline-sweep"} 1`,
 		`icpdesk_imap_reconnects_total 0`,
+		`icpdesk_outbox_send_results_total{result="sent"} 7`,
+		`icpdesk_outbox_send_results_total{result="failed"} 1`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {

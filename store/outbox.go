@@ -105,6 +105,7 @@ type OutboxRow struct {
 	Language      string     `json:"language" db:"language"`
 	Recipient     string     `json:"recipient" db:"recipient"`
 	Reference     string     `json:"reference,omitempty" db:"reference"`
+	InboundID     int64      `json:"inbound_id,omitempty" db:"inbound_id"` // the message it answers
 	DedupKey      string     `json:"dedup_key" db:"dedup_key"`
 	Status        string     `json:"status" db:"status"`
 	Attempts      int        `json:"attempts" db:"attempts"`
@@ -124,7 +125,7 @@ type OutboxFilter struct {
 
 // ListOutbox returns outbox rows, newest first.
 func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter) ([]OutboxRow, error) {
-	q := `SELECT o.id, o.kind, o.language, o.recipient, COALESCE(f.reference, '') AS reference, o.dedup_key, o.status,
+	q := `SELECT o.id, o.kind, o.language, o.recipient, COALESCE(f.reference, '') AS reference, COALESCE(o.inbound_id, 0) AS inbound_id, o.dedup_key, o.status,
 		o.attempts, o.next_attempt_at, o.last_error, o.message_id, o.created_at, o.sent_at
 		FROM outbox o LEFT JOIN filings f ON f.id = o.filing_id WHERE 1 = 1`
 	var args []any

@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"example.com/icpdesk/config"
-	"example.com/icpdesk/mailer"
+	"example.com/icpdesk/daemon"
 	"example.com/icpdesk/scheduler"
 	"example.com/icpdesk/store"
 )
@@ -35,17 +34,9 @@ func (a *app) scheduler(ctx context.Context, s *store.Store, now func() time.Tim
 		Specs: scheduler.Specs{DeadlineSweep: cfg.Jobs.DeadlineSweep, Reminders: cfg.Jobs.Reminders,
 			Digest: cfg.Jobs.Digest, OutboxJanitor: cfg.Jobs.OutboxJanitor},
 		ReminderOffsets: p.ReminderOffsets,
-		Janitor:         outboxJanitor(s, cfg),
+		Janitor:         daemon.Janitor(s, cfg),
 		Now:             now,
 	}, log)
-}
-
-// outboxJanitor is the mailer's janitor: it requeues rows whose claim
-// expired and erases the passwords of unsent emails queued more than twice
-// max_age ago (a failed approval email can be retried, password and all,
-// for at least max_age after it failed).
-func outboxJanitor(s *store.Store, cfg *config.Config) func(ctx context.Context, now time.Time) (string, error) {
-	return mailer.Janitor(s, 2*cfg.SMTP.MaxAge.Duration)
 }
 
 func runJobsList(ctx context.Context, a *app, args []string) error {

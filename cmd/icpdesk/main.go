@@ -63,6 +63,8 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// exit ends the process at once (a second signal during shutdown).
+	exit func(code int)
 
 	configPath string
 	dbURL      string
@@ -81,7 +83,7 @@ func (e usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, exit: os.Exit}
 	defer a.close()
 
 	top := flag.NewFlagSet("icpdesk", flag.ContinueOnError)

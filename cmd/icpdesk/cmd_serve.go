@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"example.com/icpdesk/daemon"
+)
+
+// shutdownGrace is how long work in flight may take to finish after the
+// first signal; a second signal exits at once.
+const shutdownGrace = 30 * time.Second
+
+func init() {
+	register(&command{name: "serve", summary: "run the daemon: inbox watcher, mailer, scheduler, /healthz /readyz /metrics",
+		run: runServe, noSchemaCheck: true})
+}
+
+func runServe(ctx context.Context, a *app, args []string) error {
+	if _, err := a.parse(a.flags(commands["serve"]), args, 0, 0); err != nil {
+		return err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	log, err := a.logger()
+	if err != nil {
+		return err
+	}
+	// Counted from now: the signal that ends ctx is the first; a second one
+	// during shutdown exits at once.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	s, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := s.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(res.Applied) > 0 {
+		log.Info("database migrated", "from", res.From, "to", res.To, "applied", strings.Join(res.Applied, ","))
+	}
+	d, err := daemon.New(cfg, s, log, daemon.Options{})
+	if err != nil {
+		return err
+	}
+	if err := d.Start(ctx); err != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		_ = d.Shutdown(sctx)
+		return err
+	}
+	<-ctx.Done()
+	return shutdown(a, d, log, sigs)
+}
+
+// shutdown stops the daemon gracefully; a second signal exits at once.
+func shutdown(a *app, d *daemon.Daemon, log *slog.Logger, sigs <-chan os.Signal) error {
+	log.Info("stopping: finishing work in flight; send the signal again to exit at once", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-sigs:
+				if n++; n >= 2 {
+					log.Warn("second signal: exiting now")
+					a.exit(exitRuntime)
+					return
+				}
+			case <-sctx.Done():
+				return
+			}
+		}
+	}()
+	if err := d.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

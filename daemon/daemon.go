@@ -1,0 +1,269 @@
+// Package daemon assembles icpdesk's long-running services: the inbox
+// watcher, the mailer, the scheduler and the HTTP endpoint for health and
+// metrics, with a two-phase shutdown. `icpdesk serve` and `icpdesk demo` run
+// it; it holds no business rules.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"example.com/icpdesk/config"
+	"example.com/icpdesk/inbox"
+	"example.com/icpdesk/mailer"
+	"example.com/icpdesk/monitor"
+	"example.com/icpdesk/scheduler"
+	"example.com/icpdesk/store"
+	"example.com/icpdesk/templates"
+)
+
+// Options adjust a daemon beyond its configuration.
+type Options struct {
+	// Listener, when set, serves HTTP instead of listening on http.listen
+	// (tests and the demo pass one bound to a free port).
+	Listener net.Listener
+	// Now replaces the clock of the scheduler and the mailer (the demo
+	// moves time forward).
+	Now func() time.Time
+	// NoInbox, NoScheduler leave a service out.
+	NoInbox, NoScheduler bool
+}
+
+// Daemon is the running services.
+type Daemon struct {
+	cfg     *config.Config
+	st      *store.Store
+	log     *slog.Logger
+	Metrics *monitor.Metrics
+	Mailer  *mailer.Service
+	Watcher *inbox.Watcher
+	Sched   *scheduler.Scheduler
+
+	http     *http.Server
+	listener net.Listener
+	stopping atomic.Bool
+
+	mu          sync.Mutex
+	cancelInbox context.CancelFunc
+	inboxDone   chan struct{}
+	httpDone    chan error
+	started     bool
+}
+
+// New builds every service from cfg and checks everything that can be
+// checked before starting: templates (with the override directory), SMTP
+// and IMAP settings, cron specifications.
+func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*Daemon, error) {
+	d := &Daemon{cfg: cfg, st: st, log: log, listener: opts.Listener}
+	policy := cfg.Policy()
+	r, err := templates.New(mailer.DeskFromConfig(cfg), cfg.Templates.Dir, policy.Location)
+	if err != nil {
+		return nil, err
+	}
+	set, err := mailer.SettingsFromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	mopts := []mailer.Option{mailer.WithLogger(log.With("service", "mailer"))}
+	if opts.Now != nil {
+		mopts = append(mopts, mailer.WithClock(opts.Now))
+	}
+	if d.Mailer, err = mailer.New(st, r, set, mopts...); err != nil {
+		return nil, err
+	}
+	d.Metrics = monitor.NewMetrics(st.OutboxQueue)
+	d.Metrics.WatchSends(func() (int64, int64, int64) {
+		c := d.Mailer.Counters()
+		return c.Sent, c.Retried, c.Failed
+	})
+	if !opts.NoInbox {
+		wcfg, err := inbox.FromConfig(cfg)
+		if err != nil {
+			return nil, err
+		}
+		hooks := inbox.Hooks{
+			OnMessage: func(ev inbox.MessageEvent) {
+				if ev.Duplicate {
+					return // already counted when it was recorded
+				}
+				d.Metrics.InboundMessages.WithLabelValues(string(ev.Classification), string(ev.Decision)).Inc()
+				d.Metrics.IngestLatency.Observe(ev.Latency.Seconds())
+			},
+			OnReconnect: func(error) { d.Metrics.IMAPReconnects.Inc() },
+		}
+		if d.Watcher, err = inbox.NewWatcher(st, wcfg, inbox.WithLogger(log.With("service", "inbox")), inbox.WithHooks(hooks)); err != nil {
+			return nil, err
+		}
+	}
+	if !opts.NoScheduler {
+		d.Sched, err = scheduler.New(st, scheduler.Config{
+			Location: policy.Location,
+			Specs: scheduler.Specs{DeadlineSweep: cfg.Jobs.DeadlineSweep, Reminders: cfg.Jobs.Reminders,
+				Digest: cfg.Jobs.Digest, OutboxJanitor: cfg.Jobs.OutboxJanitor},
+			ReminderOffsets: policy.ReminderOffsets,
+			Janitor:         Janitor(st, cfg),
+			Now:             opts.Now,
+			OnRun:           d.Metrics.ObserveJob,
+		}, log.With("service", "scheduler"))
+		if err != nil {
+			return nil, err
+		}
+	}
+	checks := []monitor.Check{
+		{Name: "shutdown", Fn: func(context.Context) error {
+			if d.stopping.Load() {
+				return errors.New("shutting down")
+			}
+			return nil
+		}},
+		{Name: "database", Fn: st.Ping},
+		{Name: "smtp", Fn: d.Mailer.CheckReady},
+	}
+	if d.Watcher != nil {
+		checks = append(checks, monitor.Check{Name: "imap", Fn: d.Watcher.CheckReady})
+	}
+	d.http = &http.Server{
+		Handler:           monitor.Handler(d.Metrics, checks, log.With("service", "http")),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return d, nil
+}
+
+// Janitor is the outbox janitor job: it requeues claims that expired and
+// erases the passwords of unsent emails queued more than twice max_age ago
+// (a failed approval email can be retried, password and all, for at least
+// max_age after it failed).
+func Janitor(st *store.Store, cfg *config.Config) scheduler.RunFunc {
+	return mailer.Janitor(st, 2*cfg.SMTP.MaxAge.Duration)
+}
+
+// Start starts every service and the HTTP listener. It returns once they
+// run; Shutdown stops them.
+func (d *Daemon) Start(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.started {
+		return errors.New("daemon already started")
+	}
+	if d.listener == nil {
+		ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+		if err != nil {
+			return fmt.Errorf("http.listen %s: %w", d.cfg.HTTP.Listen, err)
+		}
+		d.listener = ln
+	}
+	d.started = true
+	if err := d.Mailer.Start(ctx); err != nil {
+		return err
+	}
+	if d.Sched != nil {
+		if err := d.Sched.Start(ctx); err != nil {
+			return err
+		}
+	}
+	if d.Watcher != nil {
+		ictx, cancel := context.WithCancel(ctx)
+		d.cancelInbox, d.inboxDone = cancel, make(chan struct{})
+		go func() {
+			defer close(d.inboxDone)
+			defer func() {
+				if r := recover(); r != nil {
+					d.log.Error("inbox watcher panicked", "panic", r, "stack", string(debug.Stack()))
+				}
+			}()
+			if err := d.Watcher.Run(ictx); err != nil {
+				d.log.Error("inbox watcher stopped", "err", err)
+			}
+		}()
+	}
+	d.httpDone = make(chan error, 1)
+	go func() {
+		err := d.http.Serve(d.listener)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		d.httpDone <- err
+	}()
+	d.log.Info("icpdesk serving", "http", d.listener.Addr().String(), "database", d.st.Where(),
+		"imap", d.Watcher != nil, "scheduler", d.Sched != nil)
+	return nil
+}
+
+// Addr is the HTTP listener's address.
+func (d *Daemon) Addr() net.Addr {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.listener == nil {
+		return nil
+	}
+	return d.listener.Addr()
+}
+
+// Shutdown stops taking new work and lets the message being recorded and
+// the emails being sent finish until ctx ends; then whatever still runs is
+// cancelled. Nothing is left half-applied: every change is one transaction.
+// Calling it twice is harmless.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.mu.Lock()
+	started := d.started
+	d.mu.Unlock()
+	if !started || !d.stopping.CompareAndSwap(false, true) {
+		return nil
+	}
+	d.log.Info("shutting down: finishing work in flight")
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	stop := func(name string, fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	if d.cancelInbox != nil {
+		// The watcher commits the batch it has fetched before it returns.
+		stop("inbox", func() error {
+			d.cancelInbox()
+			select {
+			case <-d.inboxDone:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}
+	stop("mailer", func() error { return d.Mailer.Stop(ctx) })
+	if d.Sched != nil {
+		stop("scheduler", func() error { return d.Sched.Stop(ctx) })
+	}
+	wg.Wait()
+	// HTTP last, so /readyz says "shutting down" until the end.
+	if err := d.http.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("http: %w", err))
+		d.http.Close()
+	}
+	if err := <-d.httpDone; err != nil {
+		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	d.log.Info("stopped")
+	return nil
+}
