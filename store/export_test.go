@@ -120,3 +120,11 @@ func TerminateLeaseSessionForTest(ctx context.Context, s *Store, name string) er
 
 // URLForTest returns the URL the store was opened with.
 func (s *Store) URLForTest() string { return s.rawURL }
+
+// SetSweepSizesForTest shrinks the sweep's batches and pages; call the
+// returned function to restore them.
+func SetSweepSizesForTest(batch, page int) func() {
+	b, p := sweepBatch, sweepPage
+	sweepBatch, sweepPage = batch, page
+	return func() { sweepBatch, sweepPage = b, p }
+}

@@ -107,7 +107,13 @@ func truncate(s string, n int) string {
 
 // sweepBatch is how many filings one transaction of a sweep handles: large
 // enough to amortise commits, small enough to keep row locks short.
-const sweepBatch = 1000
+// sweepPage is how many due filings one search of the sweep reads: one
+// query for the usual case, a bounded amount of memory after long downtime.
+// (Variables so tests can exercise paging with a few filings.)
+var (
+	sweepBatch = 1000
+	sweepPage  = 20 * sweepBatch
+)
 
 // SweepResult counts what a deadline sweep did.
 type SweepResult struct {
@@ -140,30 +146,40 @@ func (s *Store) SweepDeadlines(ctx context.Context, now time.Time) (SweepResult,
 		}
 		last := due[len(due)-1]
 		afterDeadline, afterID = *last.Deadline, last.ID
-		reqs := make([]ChangeRequest, len(due))
-		for i, d := range due {
-			reqs[i] = ChangeRequest{Ref: d.Reference, ActorName: "deadline-sweep",
-				Request: filing.Request{Action: filing.ActionFlagOverdue, Actor: filing.ActorScheduler, At: now}}
-		}
-		results, err := s.changeBatch(ctx, reqs)
-		if err != nil {
-			return res, fmt.Errorf("deadline sweep: %w", err)
-		}
-		for i, r := range results {
-			switch {
-			case r.Err == nil && r.Duplicate:
-				res.Skipped++
-			case r.Err == nil:
-				res.Flagged++
-				res.Enqueued += r.Enqueued
-			case errors.Is(r.Err, filing.ErrAlreadyOverdue), errors.Is(r.Err, filing.ErrNotDue), errors.Is(r.Err, filing.ErrNotAwaiting):
-				res.Skipped++ // another replica got there first, or it changed meanwhile
-			default:
-				res.Failed++
-				res.Errors = append(res.Errors, fmt.Sprintf("%s: %v", due[i].Reference, r.Err))
+		for start := 0; start < len(due); start += sweepBatch {
+			if err := s.flagOverdue(ctx, due[start:min(start+sweepBatch, len(due))], now, &res); err != nil {
+				return res, err
 			}
 		}
 	}
+}
+
+// flagOverdue flags one batch of due filings in one transaction.
+func (s *Store) flagOverdue(ctx context.Context, due []dueFiling, now time.Time, res *SweepResult) error {
+	reqs := make([]ChangeRequest, len(due))
+	for i, d := range due {
+		reqs[i] = ChangeRequest{Ref: d.Reference, ActorName: "deadline-sweep",
+			Request: filing.Request{Action: filing.ActionFlagOverdue, Actor: filing.ActorScheduler, At: now}}
+	}
+	results, err := s.changeBatch(ctx, reqs)
+	if err != nil {
+		return fmt.Errorf("deadline sweep: %w", err)
+	}
+	for i, r := range results {
+		switch {
+		case r.Err == nil && r.Duplicate:
+			res.Skipped++
+		case r.Err == nil:
+			res.Flagged++
+			res.Enqueued += r.Enqueued
+		case errors.Is(r.Err, filing.ErrAlreadyOverdue), errors.Is(r.Err, filing.ErrNotDue), errors.Is(r.Err, filing.ErrNotAwaiting):
+			res.Skipped++ // another replica got there first, or it changed meanwhile
+		default:
+			res.Failed++
+			res.Errors = append(res.Errors, fmt.Sprintf("%s: %v", due[i].Reference, r.Err))
+		}
+	}
+	return nil
 }
 
 // changeBatch applies requests in one transaction. If the batch fails in the
@@ -199,7 +215,7 @@ const sweepQuery = `SELECT id, reference, deadline, returned_at FROM filings
 func sweepArgs(now, afterDeadline time.Time, afterID int64) []any {
 	// PastDeadline: the deadline's own second still counts as in time.
 	cutoff := dbTime(now.Add(-time.Second))
-	return []any{cutoff, dbTime(afterDeadline), afterID, sweepBatch}
+	return []any{cutoff, dbTime(afterDeadline), afterID, sweepPage}
 }
 
 type dueFiling struct {

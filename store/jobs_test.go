@@ -75,6 +75,9 @@ func TestSweepDeadlineBoundaries(t *testing.T) {
 }
 
 func TestSweepCatchesUpAfterDowntime(t *testing.T) {
+	// Small batches and pages, so the sweep pages through the due filings
+	// and splits each page into several transactions.
+	defer store.SetSweepSizesForTest(40, 90)()
 	each(t, func(t *testing.T, s *store.Store, c *clock) {
 		approvedAccount(t, s, "zhangsan@example.cn")
 		// More filings than one sweep batch, all past their deadline while
