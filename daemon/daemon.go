@@ -147,7 +147,9 @@ func Janitor(st *store.Store, cfg *config.Config) scheduler.RunFunc {
 }
 
 // Start starts every service and the HTTP listener. It returns once they
-// run; Shutdown stops them.
+// run; Shutdown stops them. ctx should not be the signal context: Shutdown
+// lets work in flight finish before it cancels, which a cancelled ctx would
+// cut short.
 func (d *Daemon) Start(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -165,11 +167,6 @@ func (d *Daemon) Start(ctx context.Context) error {
 	if err := d.Mailer.Start(ctx); err != nil {
 		return err
 	}
-	if d.Sched != nil {
-		if err := d.Sched.Start(ctx); err != nil {
-			return err
-		}
-	}
 	if d.Watcher != nil {
 		ictx, cancel := context.WithCancel(ctx)
 		d.cancelInbox, d.inboxDone = cancel, make(chan struct{})
@@ -184,6 +181,14 @@ func (d *Daemon) Start(ctx context.Context) error {
 				d.log.Error("inbox watcher stopped", "err", err)
 			}
 		}()
+	}
+	// The scheduler after the watcher: its catch-up sweep waits for the
+	// inbox's progress anyway (store.SweepDeadlines), and mail that arrived
+	// while icpdesk was down is read first.
+	if d.Sched != nil {
+		if err := d.Sched.Start(ctx); err != nil {
+			return err
+		}
 	}
 	d.httpDone = make(chan error, 1)
 	go func() {

@@ -146,7 +146,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		httpLn.Close()
 		return nil, err
 	}
-	if err := d.Daemon.Start(ctx); err != nil {
+	if err := d.Daemon.Start(context.WithoutCancel(ctx)); err != nil { // Close stops it in two phases
 		return nil, err
 	}
 	ok = true

@@ -76,10 +76,13 @@ type Filing struct {
 	Late         bool         `json:"late"`
 	ICPNumber    string       `json:"icp_number,omitempty"`
 	Version      int          `json:"version"`
-	CreatedAt    time.Time    `json:"created_at"`
-	UpdatedAt    time.Time    `json:"updated_at"`
-	SubmittedAt  *time.Time   `json:"submitted_at,omitempty"`
-	ApprovedAt   *time.Time   `json:"approved_at,omitempty"`
+	// Returns counts the returns so far: each return starts a new deadline,
+	// and its reminders and overdue notice are keyed by this number.
+	Returns     int        `json:"returns"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
+	ApprovedAt  *time.Time `json:"approved_at,omitempty"`
 }
 
 // AwaitingResubmission reports whether the filing was returned (by the

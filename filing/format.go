@@ -26,14 +26,15 @@ func NormalizeReference(ref string) (string, error) {
 }
 
 // GeneratedReference is the reference given to a filing imported without one:
-// BA-<year>-<six-digit sequence>.
+// ICPD-<year>-<six-digit sequence>. The prefix is icpdesk's own, so generated
+// references never collide with the filing system's (BA-…).
 func GeneratedReference(year, seq int) string {
-	return fmt.Sprintf("BA-%04d-%06d", year, seq)
+	return fmt.Sprintf("%s%06d", GeneratedReferencePrefix(year), seq)
 }
 
 // GeneratedReferencePrefix is the common prefix of a year's generated references.
 func GeneratedReferencePrefix(year int) string {
-	return fmt.Sprintf("BA-%04d-", year)
+	return fmt.Sprintf("ICPD-%04d-", year)
 }
 
 // FindReferences returns the distinct reference-shaped tokens in text, in order.

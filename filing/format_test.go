@@ -194,9 +194,9 @@ func TestGeneratedReference(t *testing.T) {
 		year, seq int
 		want      string
 	}{
-		{2026, 123, "BA-2026-000123"},
-		{2026, 1, "BA-2026-000001"},
-		{2027, 999999, "BA-2027-999999"},
+		{2026, 123, "ICPD-2026-000123"},
+		{2026, 1, "ICPD-2026-000001"},
+		{2027, 999999, "ICPD-2027-999999"},
 	} {
 		got := GeneratedReference(tc.year, tc.seq)
 		if got != tc.want {
@@ -209,8 +209,8 @@ func TestGeneratedReference(t *testing.T) {
 			t.Errorf("%q does not start with GeneratedReferencePrefix(%d) = %q", got, tc.year, p)
 		}
 	}
-	if p := GeneratedReferencePrefix(2026); p != "BA-2026-" {
-		t.Errorf("GeneratedReferencePrefix(2026) = %q, want BA-2026-", p)
+	if p := GeneratedReferencePrefix(2026); p != "ICPD-2026-" {
+		t.Errorf("GeneratedReferencePrefix(2026) = %q, want ICPD-2026-", p)
 	}
 }
 

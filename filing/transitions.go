@@ -206,6 +206,7 @@ func Decide(f Filing, acct Account, req Request, p Policy) (Outcome, error) {
 			g.ReturnSource = ReturnedByBureau
 		}
 		g.Overdue, g.Late = false, false
+		g.Returns = f.Returns + 1
 		out.Deadline = &dl
 	case ActionToBureau:
 	case ActionApprove:

@@ -82,4 +82,18 @@ func TestMaskAddress(t *testing.T) {
 	if strings.Contains(strings.ToLower(got), "zhang.san@") || !strings.Contains(got, "z***@example.cn") {
 		t.Errorf("masked %q", got)
 	}
+	// An address that is its own masked form (a***@…, which the store
+	// accepts) must not make masking loop forever.
+	done := make(chan string, 1)
+	go func() {
+		done <- maskAddress("550 5.1.1 <A***@example.cn>: rejected; a***@example.cn", "a***@example.cn")
+	}()
+	select {
+	case got := <-done:
+		if got != "550 5.1.1 <a***@example.cn>: rejected; a***@example.cn" {
+			t.Errorf("masked %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("maskAddress does not return for an address that masks to itself")
+	}
 }

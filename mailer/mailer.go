@@ -776,15 +776,23 @@ func maskAddress(s, addr string) string {
 		return s
 	}
 	masked := filing.MaskEmail(addr)
-	// Servers may echo it in another case. ToLower keeps byte offsets for
-	// the ASCII that addresses (normalised by the store) are made of.
-	low := strings.ToLower(addr)
+	// Servers may echo it in another case. One pass from left to right:
+	// the masked form may itself look like an address (a***@…), so
+	// searching the result again could never end.
+	low, lowS := strings.ToLower(addr), strings.ToLower(s)
+	if len(lowS) != len(s) {
+		return strings.ReplaceAll(s, addr, masked) // offsets differ: exact case only
+	}
+	var b strings.Builder
 	for {
-		i := strings.Index(strings.ToLower(s), low)
-		if i < 0 || len(strings.ToLower(s)) != len(s) {
-			return strings.ReplaceAll(s, addr, masked)
+		i := strings.Index(lowS, low)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
 		}
-		s = s[:i] + masked + s[i+len(addr):]
+		b.WriteString(s[:i])
+		b.WriteString(masked)
+		s, lowS = s[i+len(addr):], lowS[i+len(addr):]
 	}
 }
 

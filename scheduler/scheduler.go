@@ -104,7 +104,11 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (*Scheduler, error) {
 	}{
 		{JobDeadlineSweep, "jobs.deadline_sweep", cfg.Specs.DeadlineSweep, func(ctx context.Context, now time.Time) (string, error) {
 			r, err := st.SweepDeadlines(ctx, now)
-			return fmt.Sprintf("flagged %d, skipped %d, failed %d, emails %d%s", r.Flagged, r.Skipped, r.Failed, r.Enqueued, errorList(r.Errors)),
+			waiting := ""
+			if r.Waiting > 0 {
+				waiting = fmt.Sprintf(", %d waiting for the inbox (read up to %s)", r.Waiting, r.InboxAt.In(cfg.Location).Format("2006-01-02 15:04:05"))
+			}
+			return fmt.Sprintf("flagged %d, skipped %d, failed %d, emails %d%s%s", r.Flagged, r.Skipped, r.Failed, r.Enqueued, waiting, errorList(r.Errors)),
 				firstErr(err, r.Failed, "filings could not be flagged")
 		}},
 		{JobReminders, "jobs.reminders", cfg.Specs.Reminders, func(ctx context.Context, now time.Time) (string, error) {
@@ -279,10 +283,11 @@ func (s *Scheduler) call(ctx context.Context, j *job, now time.Time) (summary st
 	return j.run(ctx, now)
 }
 
-// Start schedules the jobs and catches up in the background: a sweep and a
-// reminders run at once (they work from the database, so they flag and remind
-// whatever came due while icpdesk was down), and the digest if today's digest
-// time has passed (its dedup key sends it once).
+// Start schedules the jobs and catches up in the background: a sweep, a
+// reminders run and the outbox janitor at once (they work from the database,
+// so they flag, remind and requeue whatever came due while icpdesk was down),
+// and the digest if today's digest time has passed (its dedup key sends it
+// once).
 func (s *Scheduler) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -318,7 +323,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return
 			}
-			if j.name == JobDigest && !s.missedToday(j, now) || j.name == JobOutboxJanitor {
+			// The janitor too: emails claimed by a process that died are
+			// requeued now rather than at the next hourly run.
+			if j.name == JobDigest && !s.missedToday(j, now) {
 				continue
 			}
 			s.tick(ctx, j)

@@ -259,6 +259,7 @@ func (t *Tx) updateFilings(ctx context.Context, plans []*changePlan) error {
 		col("overdue", g.Overdue != f.Overdue, g.Overdue)
 		col("late", g.Late != f.Late, g.Late)
 		col("icp_number", g.ICPNumber != f.ICPNumber, g.ICPNumber)
+		col("returns", g.Returns != f.Returns, g.Returns)
 		col("updated_at", true, dbTime(g.UpdatedAt))
 		col("submitted_at", !sameTime(g.SubmittedAt, f.SubmittedAt), dbTimePtr(g.SubmittedAt))
 		col("approved_at", !sameTime(g.ApprovedAt, f.ApprovedAt), dbTimePtr(g.ApprovedAt))
@@ -333,25 +334,25 @@ func eventDetails(req ChangeRequest, out filing.Outcome) map[string]any {
 // Stage changes are keyed by the filing's new version, which only one writer
 // can produce. Reminders and overdue notices change no version (or must stay
 // unique across sweeps), so they are keyed by the return they concern: a
-// second return, even on the same day, starts new reminders.
+// second return starts new reminders.
 func dedupKey(kind filing.EmailKind, f filing.Filing, out filing.Outcome, req ChangeRequest) string {
 	switch req.Action {
 	case filing.ActionRemind:
 		if kind == filing.EmailDeadlineReminder {
-			return reminderKey(f.Reference, *f.ReturnedAt, req.ReminderOffset)
+			return reminderKey(f.Reference, f.Returns, req.ReminderOffset)
 		}
-		return fmt.Sprintf("%s:%s:r%d:%s", kind, f.Reference, f.ReturnedAt.UnixMicro(), req.ReminderOffset)
+		return fmt.Sprintf("%s:%s:r%d:%s", kind, f.Reference, f.Returns, req.ReminderOffset)
 	case filing.ActionFlagOverdue:
-		return fmt.Sprintf("%s:%s:r%d", kind, f.Reference, f.ReturnedAt.UnixMicro())
+		return fmt.Sprintf("%s:%s:r%d", kind, f.Reference, f.Returns)
 	}
 	return fmt.Sprintf("%s:%s:v%d", kind, f.Reference, out.Filing.Version)
 }
 
-// reminderKey is the dedup key of one reminder: per filing, per return (its
-// deadline) and per offset. The reminders job computes it too, to skip
-// reminders already enqueued without loading their filings.
-func reminderKey(ref string, returnedAt time.Time, offset time.Duration) string {
-	return fmt.Sprintf("%s:%s:r%d:%s", filing.EmailDeadlineReminder, ref, returnedAt.UnixMicro(), offset)
+// reminderKey is the dedup key of one reminder: per filing, per return and
+// per offset. The reminders job computes it too, to skip reminders already
+// enqueued without loading their filings.
+func reminderKey(ref string, returns int, offset time.Duration) string {
+	return fmt.Sprintf("%s:%s:r%d:%s", filing.EmailDeadlineReminder, ref, returns, offset)
 }
 
 // notice snapshots what the emails of this change need to say.

@@ -13,7 +13,7 @@ import (
 )
 
 const filingColumns = `id, reference, account_id, subject_type, subject_name, website_name, stage, return_reason,
-	return_source, returned_at, deadline, overdue, late, icp_number, version, created_at, updated_at, submitted_at, approved_at`
+	return_source, returned_at, deadline, overdue, late, icp_number, version, returns, created_at, updated_at, submitted_at, approved_at`
 
 type filingRow struct {
 	ID           int64      `db:"id"`
@@ -31,6 +31,7 @@ type filingRow struct {
 	Late         bool       `db:"late"`
 	ICPNumber    string     `db:"icp_number"`
 	Version      int        `db:"version"`
+	Returns      int        `db:"returns"`
 	CreatedAt    time.Time  `db:"created_at"`
 	UpdatedAt    time.Time  `db:"updated_at"`
 	SubmittedAt  *time.Time `db:"submitted_at"`
@@ -45,7 +46,7 @@ func (r filingRow) filing() filing.Filing {
 		Stage:        filing.Stage(r.Stage),
 		ReturnReason: r.ReturnReason, ReturnSource: filing.ReturnSource(r.ReturnSource),
 		ReturnedAt: r.ReturnedAt, Deadline: r.Deadline, Overdue: r.Overdue, Late: r.Late,
-		ICPNumber: r.ICPNumber, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		ICPNumber: r.ICPNumber, Version: r.Version, Returns: r.Returns, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		SubmittedAt: r.SubmittedAt, ApprovedAt: r.ApprovedAt,
 	}
 }
@@ -179,22 +180,28 @@ func (t *Tx) ImportFiling(ctx context.Context, in filing.FilingInput, fp *filing
 	return f, nil, nil
 }
 
-// nextReference gives the next generated reference of the year. Two imports
-// racing for one number collide on the unique index and the loser's
-// transaction fails with ErrExists; the CLI reports it and nothing is lost.
+// nextReference gives the next generated reference of the year: one past
+// the highest numbered one. References the filing system sent that merely
+// share the prefix (ICPD-2026-7-A) are passed over. Two imports racing for
+// one number collide on the unique index and the loser's transaction fails
+// with ErrExists; the CLI reports it and nothing is lost.
 func (t *Tx) nextReference(ctx context.Context, year int) (string, error) {
 	prefix := filing.GeneratedReferencePrefix(year)
-	var last sql.NullString
-	if err := t.get(ctx, &last, `SELECT MAX(reference) FROM filings WHERE reference LIKE ?`, prefix+"%"); err != nil {
+	var refs []string
+	// Fixed-width numbers sort like strings; anything else sorts after them.
+	if err := t.selectRows(ctx, &refs, `SELECT reference FROM filings WHERE reference LIKE ? ORDER BY reference DESC LIMIT 1000`, prefix+"%"); err != nil {
 		return "", fmt.Errorf("generate reference: %w", err)
 	}
 	seq := 0
-	if last.Valid {
-		n, err := strconv.Atoi(strings.TrimPrefix(last.String, prefix))
-		if err != nil {
-			return "", fmt.Errorf("generate reference: last reference %q is not numbered", last.String)
+	for _, r := range refs {
+		num := strings.TrimPrefix(r, prefix)
+		if n, err := strconv.Atoi(num); err == nil && len(num) == 6 && n > seq {
+			seq = n
+			break
 		}
-		seq = n
+	}
+	if seq >= 999999 {
+		return "", fmt.Errorf("generate reference: the numbers of %s are used up", prefix)
 	}
 	return filing.GeneratedReference(year, seq+1), nil
 }
@@ -240,7 +247,9 @@ func (s *Store) FilingByRef(ctx context.Context, ref string) (FilingDetail, erro
 // readTx runs fn in a read-only transaction, for a consistent view over
 // several queries without taking SQLite's write lock.
 func (s *Store) readTx(ctx context.Context, fn func(*Tx) error) error {
-	sqltx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: s.dialect == Postgres})
+	// ReadOnly makes modernc/sqlite issue a plain BEGIN despite
+	// _txlock=immediate, so a long read does not hold the write lock.
+	sqltx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}

@@ -117,6 +117,11 @@ var (
 
 // SweepResult counts what a deadline sweep did.
 type SweepResult struct {
+	// Waiting counts filings past their deadline not flagged yet because the
+	// inbox has not read the mailbox since (InboxAt): their resubmission
+	// may be waiting there.
+	Waiting  int
+	InboxAt  time.Time
 	Flagged  int      // filings flagged overdue now
 	Skipped  int      // already handled (by another replica) or not due after all
 	Failed   int      // filings whose change failed; they are retried next sweep
@@ -133,11 +138,25 @@ type SweepResult struct {
 // failure does not undo the others.
 func (s *Store) SweepDeadlines(ctx context.Context, now time.Time) (SweepResult, error) {
 	var res SweepResult
+	// A resubmission that reached the mailbox before the deadline but is
+	// not recorded yet (icpdesk or the IMAP server was down) must not be
+	// called late: flag only deadlines the inbox has caught up past.
+	cutoff := now
+	if caught, ok, err := s.InboxCaughtUp(ctx); err != nil {
+		return res, err
+	} else if ok && caught.Before(cutoff) {
+		cutoff = caught
+		if err := s.db.GetContext(ctx, &res.Waiting, s.db.Rebind(`SELECT COUNT(*) FROM filings
+			WHERE deadline IS NOT NULL AND NOT overdue AND deadline <= ? AND deadline > ?`), dbTime(now.Add(-time.Second)), dbTime(cutoff.Add(-time.Second))); err != nil {
+			return res, fmt.Errorf("deadline sweep: %w", err)
+		}
+		res.InboxAt = cutoff
+	}
 	var afterDeadline time.Time
 	var afterID int64
 	for {
 		var due []dueFiling
-		err := s.db.SelectContext(ctx, &due, s.db.Rebind(sweepQuery), sweepArgs(now, afterDeadline, afterID)...)
+		err := s.db.SelectContext(ctx, &due, s.db.Rebind(sweepQuery), sweepArgs(cutoff, afterDeadline, afterID)...)
 		if err != nil {
 			return res, fmt.Errorf("deadline sweep: find due filings: %w", err)
 		}
@@ -208,7 +227,7 @@ func (s *Store) changeBatch(ctx context.Context, reqs []ChangeRequest) ([]Change
 // order. The row-value keyset is an index condition on the partial index
 // filings_awaiting_deadline_idx (deadline, id), so each page starts where the
 // last ended instead of rescanning from the oldest deadline.
-const sweepQuery = `SELECT id, reference, deadline, returned_at FROM filings
+const sweepQuery = `SELECT id, reference, deadline, returned_at, returns FROM filings
 	WHERE deadline IS NOT NULL AND NOT overdue AND deadline <= ? AND (deadline, id) > (?, ?)
 	ORDER BY deadline, id LIMIT ?`
 
@@ -220,6 +239,7 @@ func sweepArgs(now, afterDeadline time.Time, afterID int64) []any {
 
 type dueFiling struct {
 	ID         int64      `db:"id"`
+	Returns    int        `db:"returns"`
 	Reference  string     `db:"reference"`
 	Deadline   *time.Time `db:"deadline"`
 	ReturnedAt *time.Time `db:"returned_at"`
@@ -255,14 +275,14 @@ func (s *Store) SendReminders(ctx context.Context, now time.Time, offsets []time
 		}
 		prev = off
 		var cands []dueFiling
-		if err := s.db.SelectContext(ctx, &cands, s.db.Rebind(`SELECT id, reference, deadline, returned_at FROM filings
+		if err := s.db.SelectContext(ctx, &cands, s.db.Rebind(`SELECT id, reference, deadline, returned_at, returns FROM filings
 			WHERE deadline IS NOT NULL AND NOT overdue AND deadline > ? AND deadline <= ? ORDER BY deadline, id`), lo, hi); err != nil {
 			return res, fmt.Errorf("reminders: find filings: %w", err)
 		}
 		keys := make([]string, 0, len(cands))
 		for _, c := range cands {
 			if c.ReturnedAt != nil {
-				keys = append(keys, reminderKey(c.Reference, *c.ReturnedAt, off))
+				keys = append(keys, reminderKey(c.Reference, c.Returns, off))
 			}
 		}
 		done, err := s.existingDedupKeys(ctx, keys)
@@ -271,7 +291,7 @@ func (s *Store) SendReminders(ctx context.Context, now time.Time, offsets []time
 		}
 		var reqs []ChangeRequest
 		for _, c := range cands {
-			if c.ReturnedAt == nil || done[reminderKey(c.Reference, *c.ReturnedAt, off)] {
+			if c.ReturnedAt == nil || done[reminderKey(c.Reference, c.Returns, off)] {
 				res.Skipped++
 				continue
 			}

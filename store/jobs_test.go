@@ -367,3 +367,55 @@ func TestJobRuns(t *testing.T) {
 		}
 	})
 }
+
+// TestSecondReturnAtTheSameTime: a return recorded with the same time as the
+// previous one (say, both with --at) still starts its own reminders and its
+// own overdue notice.
+func TestSecondReturnAtTheSameTime(t *testing.T) {
+	each(t, func(t *testing.T, s *store.Store, c *clock) {
+		approvedAccount(t, s, "zhangsan@example.cn")
+		returnedAt := at(2026, 12, 1, 10, 0, 0, 0)
+		returnAt(t, s, "BA-2026-000001", returnedAt)
+		offsets := []time.Duration{24 * time.Hour}
+		deadline := at(2026, 12, 8, 23, 59, 59, 0)
+		if res, err := s.SendReminders(ctx, deadline.Add(-time.Hour), offsets); err != nil || res.Sent != 1 {
+			t.Fatalf("first reminder: %+v %v", res, err)
+		}
+		change(t, s, "BA-2026-000001", filing.ActionResubmit, returnedAt.Add(time.Hour))
+		change(t, s, "BA-2026-000001", filing.ActionToBureau, returnedAt.Add(2*time.Hour))
+		change(t, s, "BA-2026-000001", filing.ActionReturnBureau, returnedAt, withReason("同一时间再次退回"))
+		if res, err := s.SendReminders(ctx, deadline.Add(-time.Hour), offsets); err != nil || res.Sent != 1 {
+			t.Fatalf("reminder of the second return: %+v %v", res, err)
+		}
+		if res, err := s.SweepDeadlines(ctx, deadline.Add(time.Hour)); err != nil || res.Flagged != 1 {
+			t.Fatalf("overdue after the second return: %+v %v", res, err)
+		}
+	})
+}
+
+// TestSweepWaitsForTheInbox: after downtime the sweep flags only deadlines
+// the inbox has caught up past, so a resubmission that arrived in time but
+// is not recorded yet is never answered with "deadline passed".
+func TestSweepWaitsForTheInbox(t *testing.T) {
+	each(t, func(t *testing.T, s *store.Store, c *clock) {
+		approvedAccount(t, s, "zhangsan@example.cn")
+		returnAt(t, s, "BA-2026-000001", at(2026, 11, 20, 10, 0, 0, 0)) // deadline 11-27 23:59:59
+		returnAt(t, s, "BA-2026-000002", at(2026, 11, 25, 10, 0, 0, 0)) // deadline 12-02 23:59:59
+		// The inbox last read the mailbox on 11-30: the first deadline is
+		// behind it, the second is not.
+		if err := s.MarkCaughtUp(ctx, "INBOX", 1, at(2026, 11, 30, 8, 0, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.SweepDeadlines(ctx, at(2026, 12, 5, 9, 0, 0, 0))
+		if err != nil || res.Flagged != 1 || res.Waiting != 1 {
+			t.Fatalf("sweep with the inbox behind: %+v %v", res, err)
+		}
+		if err := s.MarkCaughtUp(ctx, "INBOX", 1, at(2026, 12, 5, 9, 1, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+		res, err = s.SweepDeadlines(ctx, at(2026, 12, 5, 9, 5, 0, 0))
+		if err != nil || res.Flagged != 1 || res.Waiting != 0 {
+			t.Fatalf("sweep once the inbox caught up: %+v %v", res, err)
+		}
+	})
+}

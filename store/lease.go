@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -112,8 +113,18 @@ func (l *Lease) Release() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_, _ = l.conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext(current_schema() || ':icpdesk:lease:' || $1))`, l.name)
-		// Closing the connection releases the lock even if the unlock failed.
-		_ = l.conn.Close()
+		var unlocked bool
+		err := l.conn.QueryRowxContext(ctx, `SELECT pg_advisory_unlock(hashtext(current_schema() || ':icpdesk:lease:' || $1))`, l.name).Scan(&unlocked)
+		closePinned(l.conn, err == nil && unlocked)
 	})
+}
+
+// closePinned returns a pinned connection to the pool, or, when a session
+// lock may still be held on it, discards it: the pool would otherwise keep the
+// session, and the lock with it, for as long as it reuses the connection.
+func closePinned(conn *sqlx.Conn, clean bool) {
+	if !clean {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	_ = conn.Close()
 }

@@ -91,18 +91,22 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 	if err != nil {
 		return MigrateResult{}, fmt.Errorf("migrate: %w", err)
 	}
-	defer conn.Close()
-	if s.dialect == Postgres {
+	if s.dialect != Postgres {
+		defer conn.Close()
+	} else {
 		// A session lock on this pinned connection: through the pool it would
 		// land on a random connection and leak (notes/libraries.md §6).
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext(current_schema() || ':icpdesk:migrate'))`); err != nil {
+			closePinned(conn, false)
 			return MigrateResult{}, fmt.Errorf("migrate: take lock: %w", err)
 		}
 		defer func() {
 			// Unlock with a fresh context: the caller's may be cancelled.
 			uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			_, _ = conn.ExecContext(uctx, `SELECT pg_advisory_unlock(hashtext(current_schema() || ':icpdesk:migrate'))`)
+			var unlocked bool
+			err := conn.QueryRowxContext(uctx, `SELECT pg_advisory_unlock(hashtext(current_schema() || ':icpdesk:migrate'))`).Scan(&unlocked)
+			closePinned(conn, err == nil && unlocked)
 		}()
 	}
 	tsType := "DATETIME"

@@ -214,8 +214,13 @@ func postgresDSN(raw string) (dsn, where string, err error) {
 	q := u.Query()
 	if q.Get("sslmode") == "" {
 		// lib/pq's default has changed before (lib/pq#1271): never rely on it.
+		// The host may also come as ?host= (lib/pq takes it from there).
+		host := u.Hostname()
+		if h := q.Get("host"); h != "" {
+			host = h
+		}
 		q.Set("sslmode", "require")
-		if isLoopback(u.Hostname()) {
+		if isLoopback(host) {
 			q.Set("sslmode", "disable")
 		}
 	}
@@ -231,11 +236,16 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// redactURL hides a password in a URL for messages and logs.
+// redactURL hides a password in a URL, as user info or ?password=, for
+// messages and logs.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+	if err != nil {
+		return "(unparseable database URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

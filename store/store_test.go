@@ -285,12 +285,23 @@ func TestImport(t *testing.T) {
 			}
 			refs = append(refs, g.Reference)
 		}
-		// They continue after the highest reference of that year, imported ones included.
-		if refs[0] != "BA-2026-000124" || refs[1] != "BA-2026-000125" {
+		// They have their own prefix, so they never take a number the
+		// filing system will use.
+		if refs[0] != "ICPD-2026-000001" || refs[1] != "ICPD-2026-000002" {
 			t.Fatalf("generated references %v", refs)
 		}
+		// A filing-system reference that shares the prefix but is not
+		// numbered like ours does not break the numbering.
+		odd := filingtest.Enterprise("ICPD-2026-000002-A", "zhangsan@example.cn")
+		if _, probs, err := s.ImportFiling(ctx, odd, fp, "tester"); err != nil || len(probs) > 0 {
+			t.Fatal(err, probs)
+		}
+		g, probs, err := s.ImportFiling(ctx, filingtest.Enterprise("", "zhangsan@example.cn"), fp, "tester")
+		if err != nil || len(probs) > 0 || g.Reference != "ICPD-2026-000003" {
+			t.Fatalf("after an odd reference: %q %v %v", g.Reference, err, probs)
+		}
 		list, err := s.ListFilings(ctx, store.FilingFilter{})
-		if err != nil || len(list) != 3 {
+		if err != nil || len(list) != 5 {
 			t.Fatalf("list: %d %v", len(list), err)
 		}
 	})
@@ -739,4 +750,29 @@ func TestOutboxQueue(t *testing.T) {
 			t.Fatalf("outbox queue: %d %v %v", n, oldest, err)
 		}
 	})
+}
+
+// TestReadsDoNotBlockWritesOnSQLite: a long read (a digest, an inspect from
+// another process) must not hold SQLite's write lock.
+func TestReadsDoNotBlockWritesOnSQLite(t *testing.T) {
+	s := storetest.Open(t, store.SQLite)
+	inside, written := make(chan struct{}), make(chan error, 1)
+	go func() {
+		<-inside
+		a, _ := filing.NewAccount("lisi@example.cn", "李四", "", false, time.Now())
+		_, err := s.CreateAccount(ctx, a, "tester")
+		written <- err
+	}()
+	err := s.InboundReadTx(ctx, func(*store.Tx) error {
+		close(inside)
+		select {
+		case err := <-written:
+			return err
+		case <-time.After(30 * time.Second):
+			return errors.New("the write waited for the read to end")
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -59,7 +61,16 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 
 // outboxChannel is the LISTEN/NOTIFY channel for new outbox rows. It is per
 // schema so isolated test schemas in one database do not wake each other.
-func (s *Store) outboxChannel() string { return "icpdesk_outbox_" + s.schemaTag }
+// PostgreSQL identifiers (channel names) are at most 63 bytes: a long schema
+// name is replaced by a hash of it.
+func (s *Store) outboxChannel() string {
+	tag := s.schemaTag
+	if len(tag) > 40 {
+		sum := sha256.Sum256([]byte(tag))
+		tag = hex.EncodeToString(sum[:12])
+	}
+	return "icpdesk_outbox_" + tag
+}
 
 // Savepoint runs fn inside a savepoint: if fn fails, only its own writes are
 // undone and the transaction goes on. The inbox uses it to commit a batch of

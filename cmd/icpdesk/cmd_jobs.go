@@ -75,7 +75,7 @@ func runJobsList(ctx context.Context, a *app, args []string) error {
 
 func runJobsRun(ctx context.Context, a *app, args []string) error {
 	fs := a.flags(commands["jobs run"])
-	nowFlag := fs.String("now", "", "run as of this time (RFC 3339), e.g. to check what a sweep would flag; default now")
+	nowFlag := fs.String("now", "", "run as of this time (RFC 3339); default now. It runs for real: a future time flags and emails as if it had come")
 	pos, err := a.parse(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -85,6 +85,9 @@ func runJobsRun(ctx context.Context, a *app, args []string) error {
 		if now, err = time.Parse(time.RFC3339, *nowFlag); err != nil {
 			return usagef("--now %q: want RFC 3339, e.g. 2026-12-09T00:05:00+08:00", *nowFlag)
 		}
+	}
+	if now.After(time.Now().Add(time.Minute)) {
+		fmt.Fprintf(a.stderr, "icpdesk jobs run: running as of %s, which is in the future: its effects (flags, emails) are real\n", now.Format(time.RFC3339))
 	}
 	s, err := a.db(ctx)
 	if err != nil {

@@ -55,7 +55,9 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := d.Start(ctx); err != nil {
+	// The services run on a context the signal does not cancel: Shutdown
+	// stops them in two phases and cancels only after the grace period.
+	if err := d.Start(context.WithoutCancel(ctx)); err != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
 		_ = d.Shutdown(sctx)
