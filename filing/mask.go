@@ -52,3 +52,43 @@ func MaskEmail(email string) string {
 	first, _ := utf8.DecodeRuneInString(email)
 	return string(first) + "***" + email[at:]
 }
+
+// MaskIDNumbersInText masks every valid mainland ID number in free text (an
+// applicant's email saying "我的身份证号 110105…"), so text kept for staff
+// never stores one raw. Runs of digits that fail the checksum are left alone:
+// they are order numbers, phone numbers, ICP numbers.
+func MaskIDNumbersInText(s string) string {
+	var b []byte
+	start := 0 // copied up to here
+	for i := 0; i+18 <= len(s); {
+		if !isDigit(s[i]) || (i > 0 && isAlnum(s[i-1])) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && j-i < 17 && isDigit(s[j]) {
+			j++
+		}
+		if j-i == 17 && j < len(s) && (isDigit(s[j]) || s[j] == 'X' || s[j] == 'x') &&
+			(j+1 == len(s) || !isAlnum(s[j+1])) && ValidateIDNumber(s[i:j+1]) == nil {
+			if b == nil {
+				b = make([]byte, 0, len(s))
+			}
+			b = append(b, s[start:i]...)
+			b = append(b, MaskIDNumber(s[i:j+1])...)
+			start, i = j+1, j+1
+			continue
+		}
+		i = j + 1
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[start:]...))
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isAlnum(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}

@@ -1,6 +1,9 @@
 package filing
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestMaskPhone(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
@@ -54,5 +57,25 @@ func TestMaskEmail(t *testing.T) {
 				t.Errorf("MaskEmail(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestMaskIDNumbersInText(t *testing.T) {
+	id := "11010519491231002X"
+	for in, want := range map[string]string{
+		"我的身份证号" + id + "，请核对":                  "我的身份证号1***************2X，请核对",
+		"ID: " + strings.ToLower(id) + ".":      "ID: 1***************2x.",
+		id:                                      "1***************2X",
+		"two " + id + " and 330106198503121231": "two 1***************2X and 3***************31",
+		// Not ID numbers: a wrong checksum, longer runs, parts of words.
+		"110105194912310021":        "110105194912310021",
+		"order 11010519491231002X9": "order 11010519491231002X9",
+		"A11010519491231002X":       "A11010519491231002X",
+		"phone 13800138000":         "phone 13800138000",
+		"":                          "",
+	} {
+		if got := MaskIDNumbersInText(in); got != want {
+			t.Errorf("MaskIDNumbersInText(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
