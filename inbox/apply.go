@@ -21,6 +21,10 @@ type Processor struct {
 	ackLimit int
 	log      *slog.Logger
 	linker   Linker
+
+	// effectFault makes applying a message's effects fail (tests: one bad
+	// message among others).
+	effectFault func(*Message) error
 }
 
 // NewProcessor returns a processor. ackLimitPerHour caps acknowledgements per
@@ -87,20 +91,21 @@ type batch struct {
 	uidValidity uint32
 	lastUID     uint32 // the checkpoint after this batch; 0 keeps it
 	items       []*item
+	memBytes    int64 // of messages spooled in memory
 }
 
 // commit records a batch in one transaction. Messages whose recording is
 // all they do (correspondence, unmatched, ignored, most bounces) go in
 // with one statement, inside a savepoint; if that fails they are recorded
-// one by one. Each message with effects (a stage change, an email) is
-// recorded with them in its own savepoint, so one that fails does not undo
-// the others; it is then recorded alone, with the error, for staff.
+// one by one. Messages with effects (a stage change, an email) are
+// recorded with them together (applyEffectful); if that fails, each in its
+// own savepoint, so one that fails does not undo the others: it is then
+// recorded alone, with the error, for staff.
 func (p *Processor) commit(ctx context.Context, b *batch) error {
 	now := p.store.Now()
 	return p.store.InTx(ctx, func(tx *store.Tx) error {
 		dir := newCachedDirectory(tx)
 		keys := make([]linkKeys, 0, len(b.items))
-		var senders []string
 		for _, it := range b.items {
 			it.verdict, it.ack, it.duplicate, it.applyErr, it.inboundID = Verdict{}, "", false, nil, 0
 			if it.parseErr == nil {
@@ -110,33 +115,63 @@ func (p *Processor) commit(ctx context.Context, b *batch) error {
 				}
 				keys = append(keys, *it.keys)
 			}
-			if a := strings.ToLower(it.msg.From.Addr); a != "" {
-				senders = append(senders, a)
-			}
 		}
 		if err := dir.prefetch(ctx, keys); err != nil {
 			return err
 		}
-		acks, err := tx.InboundAcksSince(ctx, senders, now.Add(-time.Hour))
-		if err != nil {
-			return err
-		}
 		// Decide everything first: the lookups are cached, so this is no I/O.
 		var plain, effectful []*item
+		var senders []string
 		for _, it := range b.items {
+			var err error
 			if it.verdict, err = p.verdict(ctx, dir, it.msg, it.parseErr, receivedAt(it.internal, now), it.keys); err != nil {
 				return err
 			}
 			if hasEffects(it.verdict, it.msg) {
 				effectful = append(effectful, it)
+				if a := strings.ToLower(it.msg.From.Addr); a != "" {
+					senders = append(senders, a)
+				}
 			} else {
 				plain = append(plain, it)
 			}
 		}
+		// Only messages with effects can be acknowledged: counting every
+		// sender's recent acknowledgements made a backlog's commits slow
+		// down as it went (all its messages are recent).
+		acks, err := tx.InboundAcksSince(ctx, senders, now.Add(-time.Hour))
+		if err != nil {
+			return err
+		}
 		if err := p.recordPlain(ctx, tx, b, plain, now); err != nil {
 			return err
 		}
-		for _, it := range effectful {
+		if err := p.applyEffectful(ctx, tx, dir, acks, b, effectful, now); err != nil {
+			return err
+		}
+		if b.lastUID > 0 {
+			return tx.SaveMailboxCheckpoint(ctx, store.MailboxCheckpoint{Mailbox: b.mailbox, UIDValidity: b.uidValidity, LastUID: b.lastUID})
+		}
+		return nil
+	})
+}
+
+// applyEffectful records the messages with effects and applies them, in
+// rounds: a message goes in a later round than any earlier one about the
+// same filing, from the same acknowledged sender, with the same Message-ID
+// or bouncing the same email, so each is decided on what those did, as if
+// one by one. A round's messages are applied together, in one savepoint
+// with a fixed number of statements; if that fails, they are applied one by
+// one, each in its own savepoint, so one bad message never undoes the others.
+func (p *Processor) applyEffectful(ctx context.Context, tx *store.Tx, dir *cachedDirectory, acks map[string]int, b *batch, items []*item, now time.Time) error {
+	for _, round := range effectRounds(items) {
+		if p.applyGroup(ctx, tx, dir, acks, b, round, now) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		for _, it := range round {
 			p.applyInSavepoint(ctx, tx, dir, acks, b, it, now)
 			if it.applyErr != nil && ctx.Err() != nil {
 				return ctx.Err()
@@ -145,11 +180,262 @@ func (p *Processor) commit(ctx context.Context, b *batch) error {
 				return fmt.Errorf("record message %d: %w", it.uid, it.applyErr)
 			}
 		}
-		if b.lastUID > 0 {
-			return tx.SaveMailboxCheckpoint(ctx, store.MailboxCheckpoint{Mailbox: b.mailbox, UIDValidity: b.uidValidity, LastUID: b.lastUID})
+	}
+	return nil
+}
+
+// effectRounds splits messages with effects into rounds (see applyEffectful),
+// keeping their order within each.
+func effectRounds(items []*item) [][]*item {
+	var rounds [][]*item
+	last := map[string]int{} // key → the last round holding it
+	for _, it := range items {
+		v := it.verdict
+		keys := []string{"m:" + it.msg.MessageID}
+		if f := v.Link.Filing; f != nil {
+			keys = append(keys, fmt.Sprint("f:", f.ID))
 		}
-		return nil
+		if r := v.Link.Replied; r != nil && v.Decision == DecisionBounce {
+			keys = append(keys, fmt.Sprint("o:", r.OutboxID))
+		}
+		switch v.Decision {
+		case DecisionResubmission, DecisionLateResubmission, DecisionUnverified:
+			keys = append(keys, "s:"+strings.ToLower(it.msg.From.Addr))
+		}
+		r := 0
+		for _, k := range keys {
+			if n, ok := last[k]; ok {
+				r = max(r, n+1)
+			}
+		}
+		for _, k := range keys {
+			last[k] = r
+		}
+		if r == len(rounds) {
+			rounds = append(rounds, nil)
+		}
+		rounds[r] = append(rounds[r], it)
+	}
+	return rounds
+}
+
+// groupPlan is one message of a round applied together.
+type groupPlan struct {
+	it       *item
+	v        Verdict
+	ack      string
+	rec      store.InboundMessage
+	id       int64
+	dup      bool
+	decision string // the decision recorded, to update if it changed
+	changed  bool   // its filing was resubmitted: newStage is the filing's stage now
+	newStage filing.Stage
+	bounced  bool // it marked the email it bounces
+}
+
+// applyGroup applies a round's messages together in one savepoint and
+// reports whether it did; on false nothing of it was written and the
+// messages, the acknowledgement counts and the directory are as before.
+func (p *Processor) applyGroup(ctx context.Context, tx *store.Tx, dir *cachedDirectory, acks map[string]int, b *batch, items []*item, now time.Time) bool {
+	plans := make([]*groupPlan, len(items))
+	recs := make([]store.InboundMessage, len(items))
+	for i, it := range items {
+		// Decided again: an earlier round may have changed a filing.
+		v, err := p.verdict(ctx, dir, it.msg, it.parseErr, receivedAt(it.internal, now), it.keys)
+		if err != nil {
+			p.log.WarnContext(ctx, "inbox: applying messages together failed; applying one by one", "err", err)
+			return false
+		}
+		ack := p.ackFor(v, it.msg, acks)
+		rec := p.record(b, it, v, ack, now)
+		if it.parseErr != nil {
+			if rec.Raw, err = it.sp.compressed(maxRawKept); err != nil {
+				return false
+			}
+		}
+		plans[i] = &groupPlan{it: it, v: v, ack: ack, rec: rec, decision: rec.Decision}
+		recs[i] = rec
+	}
+	err := tx.Savepoint(ctx, func(tx *store.Tx) error {
+		ids, err := tx.RecordInboundBatch(ctx, recs)
+		if err != nil {
+			return err
+		}
+		var live []*groupPlan
+		for _, pl := range plans {
+			// Two copies of one message: the first one's row (rounds keep them apart anyway).
+			if id, ok := ids[pl.it.msg.MessageID]; ok {
+				pl.id = id
+				delete(ids, pl.it.msg.MessageID)
+				live = append(live, pl)
+			} else {
+				pl.dup = true
+			}
+		}
+		return p.applyGroupEffects(ctx, tx, live)
 	})
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.WarnContext(ctx, "inbox: applying messages together failed; applying one by one", "count", len(items), "err", err)
+		}
+		return false
+	}
+	for _, pl := range plans {
+		it := pl.it
+		it.verdict, it.ack, it.duplicate, it.applyErr = pl.v, pl.ack, pl.dup, nil
+		if pl.dup {
+			it.ack = ""
+			continue
+		}
+		it.inboundID = pl.id
+		if pl.ack == store.AckQueued {
+			acks[strings.ToLower(it.msg.From.Addr)]++
+		}
+		p.logEffect(ctx, pl)
+	}
+	for _, pl := range plans {
+		if pl.changed {
+			dir.setStage(pl.v.Link.Filing.ID, pl.newStage)
+		}
+	}
+	return true
+}
+
+// applyGroupEffects carries out the decisions of recorded messages, as
+// applyEffects does for one: the stage changes in one ChangeStages, then the
+// withdrawn acknowledgements, the unverified-sender notices, the bounces and
+// the audit events a statement each. A refused stage change leaves its
+// message correspondence; any other failure fails the group.
+func (p *Processor) applyGroupEffects(ctx context.Context, tx *store.Tx, plans []*groupPlan) error {
+	var reqs []store.ChangeRequest
+	var resubs []*groupPlan
+	var marks []store.BounceMark
+	var bounces []*groupPlan
+	var notices []store.OutboxItem
+	var events []store.InboundEvent
+	for _, pl := range plans {
+		v, m, id := &pl.v, pl.it.msg, pl.id
+		if p.effectFault != nil {
+			if err := p.effectFault(m); err != nil {
+				return err
+			}
+		}
+		f := v.Link.Filing
+		sender := strings.ToLower(m.From.Addr)
+		ref := &filing.InboundRef{MessageID: m.MessageID, References: threadRefs(m), From: sender, Subject: m.Subject, ReceivedAt: v.At.UTC()}
+		switch v.Decision {
+		case DecisionBounce:
+			if s := v.Link.Replied; s != nil && m.DSN.Failed() {
+				marks = append(marks, store.BounceMark{OutboxID: s.OutboxID, Reason: "bounced: " + m.DSN.Reason()})
+				bounces = append(bounces, pl)
+			}
+		case DecisionResubmission, DecisionLateResubmission:
+			details := map[string]any{"inbound_id": id, "linked_by": string(v.Link.Rule), "intent": v.Intent, "ack": pl.ack}
+			reqs = append(reqs, store.ChangeRequest{Ref: f.Reference,
+				Request:   filing.Request{Action: filing.ActionResubmit, Actor: filing.ActorApplicant, At: v.At},
+				ActorName: sender, Inbound: ref, InboundID: id, Details: details})
+			resubs = append(resubs, pl)
+		case DecisionUnverified:
+			details := map[string]any{"inbound_id": id, "linked_by": string(v.Link.Rule), "sender": sender, "ack": pl.ack}
+			if pl.ack == store.AckQueued {
+				lang, _ := filing.ParseLanguage(f.AccountLanguage)
+				n := filing.Notice{Kind: filing.EmailUnverifiedSender, Language: lang, To: f.AccountEmail, ToName: f.AccountName,
+					At: v.At.UTC(), Reference: f.Reference, Account: f.AccountEmail, Stage: f.Stage, Inbound: ref}
+				// Keyed by message and filing: a staff relink to another filing tells its owner too.
+				key := fmt.Sprintf("%s:inbound%d:%s", filing.EmailUnverifiedSender, id, f.Reference)
+				notices = append(notices, store.OutboxItem{Notice: n, DedupKey: key, FilingID: f.ID, AccountID: f.AccountID, InboundID: id})
+			}
+			events = append(events, store.InboundEvent{FilingID: f.ID, AccountID: f.AccountID, Actor: filing.ActorApplicant,
+				ActorName: sender, Action: "email_unverified_sender", At: v.At, Details: details})
+		}
+	}
+	if len(reqs) > 0 {
+		res, err := tx.ChangeStages(ctx, reqs)
+		if err != nil {
+			return err
+		}
+		var withdraw []int64
+		for i, pl := range resubs {
+			v := &pl.v
+			if err := res[i].Err; err != nil {
+				if errors.Is(err, filing.ErrTransition) || errors.Is(err, store.ErrNotFound) {
+					// The filing moved on since the lookup: correspondence.
+					v.Decision, v.Late, pl.ack = DecisionCorrespondence, false, store.AckNone
+					v.Why = "resubmission notice, but the filing cannot be resubmitted now: " + err.Error()
+					continue
+				}
+				return err
+			}
+			if pl.ack != store.AckQueued {
+				// ChangeStages always enqueues the acknowledgement; here it must not go.
+				withdraw = append(withdraw, pl.id)
+			}
+			v.Late = res[i].Outcome.Late
+			v.Decision = DecisionResubmission
+			if v.Late {
+				v.Decision = DecisionLateResubmission
+			}
+			pl.changed, pl.newStage = true, res[i].Filing.Stage
+		}
+		if len(withdraw) > 0 {
+			if _, err := tx.WithdrawInboundAcks(ctx, withdraw); err != nil {
+				return err
+			}
+		}
+	}
+	if len(notices) > 0 {
+		if _, err := tx.EnqueueMany(ctx, notices); err != nil {
+			return err
+		}
+	}
+	if len(marks) > 0 {
+		marked, err := tx.MarkOutboxBouncedMany(ctx, marks)
+		if err != nil {
+			return err
+		}
+		for _, pl := range bounces {
+			v, m := pl.v, pl.it.msg
+			s, f := v.Link.Replied, v.Link.Filing
+			if !marked[s.OutboxID] {
+				continue
+			}
+			delete(marked, s.OutboxID) // an email bounced twice: the first bounce marked it
+			pl.bounced = true
+			if f != nil {
+				events = append(events, store.InboundEvent{FilingID: f.ID, AccountID: f.AccountID, Actor: filing.ActorApplicant,
+					ActorName: "bounce", Action: "email_bounced", At: v.At,
+					Details: map[string]any{"inbound_id": pl.id, "outbox_id": s.OutboxID, "kind": s.Kind, "reason": m.DSN.Reason()}})
+			}
+		}
+	}
+	if err := tx.RecordInboundEvents(ctx, events); err != nil {
+		return err
+	}
+	for _, pl := range plans {
+		if string(pl.v.Decision) != pl.decision || pl.ack != pl.rec.Ack {
+			if err := tx.SetInboundDecision(ctx, pl.id, inboundDecision(pl.v, pl.ack, "")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// logEffect logs what applying a message did, as applyEffects does.
+func (p *Processor) logEffect(ctx context.Context, pl *groupPlan) {
+	v, m := pl.v, pl.it.msg
+	sender := strings.ToLower(m.From.Addr)
+	switch {
+	case pl.bounced:
+		s := v.Link.Replied
+		p.log.InfoContext(ctx, "inbox: email bounced", "outbox_id", s.OutboxID, "kind", s.Kind, "recipient", filing.MaskEmail(s.Recipient))
+	case pl.changed:
+		p.log.InfoContext(ctx, "inbox: filing resubmitted by email", "filing", v.Link.Filing.Reference, "late", v.Late,
+			"sender", filing.MaskEmail(sender), "ack", pl.ack)
+	case v.Decision == DecisionUnverified:
+		p.log.WarnContext(ctx, "inbox: message about a filing from an address not registered for it", "filing", v.Link.Filing.Reference,
+			"sender", filing.MaskEmail(sender), "ack", pl.ack)
+	}
 }
 
 // hasEffects reports whether applying v does more than record the message.
@@ -379,6 +665,11 @@ func (p *Processor) ackFor(v Verdict, m *Message, acks map[string]int) string {
 // stage change with its acknowledgement, the unverified-sender notice, the
 // bounce. It may change v (the filing moved on meanwhile) and ack.
 func (p *Processor) applyEffects(ctx context.Context, tx *store.Tx, dir *cachedDirectory, id int64, m *Message, v *Verdict, ack *string, staff string) error {
+	if p.effectFault != nil {
+		if err := p.effectFault(m); err != nil {
+			return err
+		}
+	}
 	f := v.Link.Filing
 	sender := strings.ToLower(m.From.Addr)
 	ref := &filing.InboundRef{MessageID: m.MessageID, References: threadRefs(m), From: sender, Subject: m.Subject, ReceivedAt: v.At.UTC()}

@@ -339,42 +339,111 @@ func cleanLine(s string) string {
 // it in TEXT and JSON), LF line ends, no other control characters but tab,
 // at most max bytes cut on a character boundary.
 func cleanBody(s string, max int) string {
-	if clean(s) {
-		return truncateUTF8(s, max)
+	if utf8.ValidString(s) {
+		return cleanValidBody(s, max)
 	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r == '\r':
-			return '\n'
-		case unicode.IsControl(r):
-			return -1
+	var b strings.Builder
+	b.Grow(keptLen(len(s), max))
+	// Invalid sequences become one U+FFFD a run (as strings.ToValidUTF8);
+	// CRLF and a lone CR become LF; other controls but tab are dropped.
+	invalid := false
+	for i := 0; i < len(s) && (max <= 0 || b.Len() <= max); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			invalid = false
+			i++
+			switch {
+			case c == '\n' || c == '\t':
+				b.WriteByte(c)
+			case c == '\r':
+				b.WriteByte('\n')
+				if i < len(s) && s[i] == '\n' {
+					i++
+				}
+			case c < 0x20 || c == 0x7f:
+			default:
+				b.WriteByte(c)
+			}
+			continue
 		}
-		return r
-	}, s)
-	return truncateUTF8(s, max)
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if size == 1 {
+			if !invalid {
+				b.WriteString("\uFFFD")
+			}
+			invalid = true
+			i++
+			continue
+		}
+		invalid = false
+		if r > 0x9f { // C1 controls (U+0080–U+009F) are dropped
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return truncateUTF8(b.String(), max)
 }
 
-// clean reports whether s is already what cleanBody makes: valid UTF-8
-// without CR or control characters other than LF and tab. Checking first
-// spares most messages three copies.
-func clean(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; dirtyByte[c] {
-			switch {
-			case c == 0xC2:
-				if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9F { // C1 controls
-					return false
-				}
-			default:
-				return false
-			}
+// cleanValidBody is cleanBody for s known to be valid UTF-8: validating
+// 20 KB of Chinese text costs more than cleaning it, so it is done once.
+// Mail text always has CRLF line ends: what lies between the bytes to fix
+// is copied in one piece, and copying stops past max.
+func cleanValidBody(s string, max int) string {
+	i := 0
+	for ; i < len(s); i++ {
+		if dirtyByte[s[i]] && (s[i] != 0xC2 || isC1(s, i)) {
+			break
 		}
 	}
-	return utf8.ValidString(s)
+	if i == len(s) {
+		return truncateUTF8(s, max) // clean already: no copy
+	}
+	var b strings.Builder
+	b.Grow(keptLen(len(s), max))
+	from := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if !dirtyByte[c] {
+			continue
+		}
+		if max > 0 && b.Len() > max {
+			break
+		}
+		if c == 0xC2 {
+			if isC1(s, i) { // a C1 control: dropped
+				b.WriteString(s[from:i])
+				i++
+				from = i + 1
+			}
+			continue
+		}
+		b.WriteString(s[from:i])
+		if c == '\r' { // CRLF and a lone CR both become LF
+			b.WriteByte('\n')
+			if i+1 < len(s) && s[i+1] == '\n' {
+				i++
+			}
+		}
+		from = i + 1
+	}
+	if max <= 0 || b.Len() <= max {
+		b.WriteString(s[from:])
+	}
+	return truncateUTF8(b.String(), max)
+}
+
+// keptLen is how much of n bytes cut to max (0: no limit) is kept, and
+// room for one more character.
+func keptLen(n, max int) int {
+	if max > 0 {
+		n = min(n, max)
+	}
+	return n + utf8.UTFMax
+}
+
+// isC1 reports whether s[i:] starts with a C1 control (U+0080–U+009F).
+func isC1(s string, i int) bool {
+	return s[i] == 0xC2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9F
 }
 
 // dirtyByte marks bytes that may need cleaning: controls but LF and tab,

@@ -44,6 +44,9 @@ func (d *cachedDirectory) prefetch(ctx context.Context, keys []linkKeys) error {
 			senders = append(senders, k.sender)
 		}
 	}
+	if l, ok := d.under.(linkLookuper); ok {
+		return d.prefetchAll(ctx, l, sent, refs, icps, doms, senders)
+	}
 	found, err := d.SentMessages(ctx, sent)
 	if err != nil {
 		return err
@@ -69,6 +72,60 @@ func (d *cachedDirectory) prefetch(ctx context.Context, keys []linkKeys) error {
 	}
 	_, err = d.OpenLinkFilingsOf(ctx, senders)
 	return err
+}
+
+// linkLookuper makes all the lookups at once (*store.Tx does).
+type linkLookuper interface {
+	LinkLookups(ctx context.Context, l store.LinkLookup) (store.LinkLookupResult, error)
+}
+
+// prefetchAll is prefetch with one statement instead of six, leaving the
+// cache as the six lookups would.
+func (d *cachedDirectory) prefetchAll(ctx context.Context, l linkLookuper, sent, refs, icps, doms, senders []string) error {
+	needSent, needRefs, needICPs := missing(d.sent, sent), missing(d.byRef, refs), missing(d.byICP, icps)
+	needDoms, needSenders := missing(d.byDom, doms), missing(d.openOf, senders)
+	got, err := l.LinkLookups(ctx, store.LinkLookup{SentMessageIDs: needSent, Refs: needRefs, ICPNumbers: needICPs,
+		Domains: needDoms, Senders: needSenders})
+	if err != nil {
+		return err
+	}
+	for _, id := range needSent {
+		if s, ok := got.Sent[id]; ok {
+			d.sent[id] = &s
+		} else {
+			d.sent[id] = nil
+		}
+	}
+	var ids []int64
+	for _, id := range sent {
+		if s := d.sent[id]; s != nil && s.FilingID != 0 {
+			ids = append(ids, s.FilingID)
+		}
+	}
+	for _, id := range missing(d.byID, ids) {
+		if f, ok := got.SentFilings[id]; ok {
+			d.byID[id] = &f
+		} else {
+			d.byID[id] = nil
+		}
+	}
+	for _, r := range needRefs {
+		if f, ok := got.ByRef[r]; ok {
+			d.byRef[r] = d.remember(f)[0]
+		} else {
+			d.byRef[r] = 0
+		}
+	}
+	for _, n := range needICPs {
+		d.byICP[n] = d.remember(got.ByICPNumber[n]...)
+	}
+	for _, n := range needDoms {
+		d.byDom[n] = d.remember(got.ByDomain[n]...)
+	}
+	for _, e := range needSenders {
+		d.openOf[e] = d.remember(got.OpenOf[e]...)
+	}
+	return nil
 }
 
 // setStage records a stage change made in this transaction, so later

@@ -16,10 +16,13 @@
 //     sender's only open filing — the first rule that finds one filing wins,
 //     several leave the message for staff;
 //  4. verify the sender against the filing account's address and decide;
-//  5. record the batch and every effect in one transaction (store.Tx), a
-//     message with effects in its own savepoint, the checkpoint
-//     (UIDVALIDITY, last UID) with them;
-//  6. only then flag the messages and move them to the processed mailbox.
+//  5. record the batch and every effect in one transaction (store.Tx), the
+//     checkpoint (UIDVALIDITY, last UID) with them: messages with effects
+//     together, in a savepoint, and one by one, each in its own savepoint,
+//     if that fails, so one bad message never rolls back the others; batches
+//     fetched while a commit runs are merged into the next one;
+//  6. only then flag the messages and move them to the processed mailbox
+//     (during a backlog, on a second connection while the first fetches).
 //
 // Exactly once: a message is recorded under a unique (mailbox, UIDVALIDITY,
 // UID) and a unique Message-ID (made from a hash of its bytes when it has

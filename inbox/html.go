@@ -32,18 +32,18 @@ func htmlToText(src string, max int) string {
 			if skip > 0 {
 				continue
 			}
-			raw := string(z.Text())
-			fields := strings.Fields(raw)
-			if len(fields) == 0 {
-				space = space || raw != ""
+			raw := z.Text()
+			start := firstNonSpace(raw)
+			if start < 0 {
+				space = space || len(raw) > 0
 				continue
 			}
-			first, _ := utf8.DecodeRuneInString(raw)
+			first, _ := utf8.DecodeRune(raw)
 			if s := b.String(); len(s) > 0 && !strings.HasSuffix(s, "\n") && !strings.HasSuffix(s, "\t") && (space || unicode.IsSpace(first)) {
 				b.WriteByte(' ')
 			}
-			b.WriteString(strings.Join(fields, " "))
-			last, _ := utf8.DecodeLastRuneInString(raw)
+			writeFields(&b, raw[start:])
+			last, _ := utf8.DecodeLastRune(raw)
 			space = unicode.IsSpace(last)
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
@@ -96,4 +96,48 @@ func finishHTMLText(s string, max int) string {
 		out = append(out, l)
 	}
 	return cleanBody(strings.TrimSpace(strings.Join(out, "\n")), max)
+}
+
+// firstNonSpace returns the index of the first rune of b that is not white
+// space (unicode.IsSpace), or -1.
+func firstNonSpace(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := rune(b[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(b[i:])
+		}
+		if !unicode.IsSpace(r) {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// writeFields writes strings.Join(strings.Fields(b), " ") without making
+// the fields: a text token is one line of HTML mail.
+func writeFields(w *strings.Builder, b []byte) {
+	from, inSpace := -1, false // from: start of the current field
+	for i := 0; i < len(b); {
+		r, size := rune(b[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(b[i:])
+		}
+		if unicode.IsSpace(r) {
+			if from >= 0 {
+				w.Write(b[from:i])
+				from = -1
+			}
+			inSpace = true
+		} else if from < 0 {
+			if inSpace {
+				w.WriteByte(' ')
+			}
+			from, inSpace = i, false
+		}
+		i += size
+	}
+	if from >= 0 {
+		w.Write(b[from:])
+	}
 }

@@ -138,23 +138,39 @@ func linkText(m *Message) string {
 	return b.String()
 }
 
-// linesWith returns the lines of text that contain one of marks.
+// linesWith returns the lines of text that contain one of marks. It jumps
+// from mark to mark rather than looking at every line: most lines of long
+// Chinese text have none.
 func linesWith(text string, marks ...string) string {
 	var b strings.Builder
-	for len(text) > 0 {
-		line := text
-		if i := strings.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
-		} else {
-			text = ""
-		}
-		for _, m := range marks {
-			if strings.Contains(line, m) {
-				b.WriteString(line)
-				b.WriteByte('\n')
-				break
+	next := make([]int, len(marks)) // where each mark next occurs from pos on, -1: nowhere
+	for k := range next {
+		next[k] = -2
+	}
+	for pos := 0; pos < len(text); {
+		at := -1
+		for k, m := range marks {
+			if next[k] == -2 || next[k] >= 0 && next[k] < pos {
+				next[k] = -1
+				if i := strings.Index(text[pos:], m); i >= 0 {
+					next[k] = pos + i
+				}
+			}
+			if next[k] >= 0 && (at < 0 || next[k] < at) {
+				at = next[k]
 			}
 		}
+		if at < 0 {
+			break
+		}
+		start := strings.LastIndexByte(text[:at], '\n') + 1
+		end := len(text)
+		if i := strings.IndexByte(text[at:], '\n'); i >= 0 {
+			end = at + i
+		}
+		b.WriteString(text[start:end])
+		b.WriteByte('\n')
+		pos = end + 1
 	}
 	return b.String()
 }
@@ -214,16 +230,33 @@ func findDomains(text string, max int) []domainMention {
 		}
 	}
 	// Only runs of name characters around a dot can hold a name: find the
-	// dots with a byte scan, then expand around each.
-	done := 0 // text before this was already looked at
-	for i := 0; i < len(text) && len(out) < max; i++ {
-		c := text[i]
-		if c != '.' && c != 0xE3 && c != 0xEF {
-			continue
+	// dots (. or a character starting with 0xE3 or 0xEF) with IndexByte,
+	// then expand around each.
+	var next [3]int // the next '.', 0xE3 and 0xEF from i on; -1: none
+	starts := [3]byte{'.', 0xE3, 0xEF}
+	for k := range next {
+		next[k] = -2
+	}
+	for i := 0; i < len(text) && len(out) < max; {
+		at := -1
+		for k, c := range starts {
+			if next[k] == -2 || next[k] >= 0 && next[k] < i {
+				next[k] = -1
+				if j := strings.IndexByte(text[i:], c); j >= 0 {
+					next[k] = i + j
+				}
+			}
+			if next[k] >= 0 && (at < 0 || next[k] < at) {
+				at = next[k]
+			}
 		}
+		if at < 0 {
+			break
+		}
+		i = at
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if !isDot(r) || i < done {
-			i += size - 1
+		if !isDot(r) {
+			i += size
 			continue
 		}
 		start := i
@@ -242,16 +275,20 @@ func findDomains(text string, max int) []domainMention {
 			}
 			end += size
 		}
-		done, i = end, end-1
+		i = end
 		run := text[start:end]
 		afterAt := start > 0 && text[start-1] == '@'
-		for _, a := range asciiNames(run) {
-			if a.start == 0 && afterAt {
-				continue
+		ascii := isASCII(run)
+		if ascii || hasASCII(run) {
+			// Without an ASCII byte a run holds no ASCII name: skip the rune walk.
+			for _, a := range asciiNames(run) {
+				if a.start == 0 && afterAt {
+					continue
+				}
+				add([]string{a.name})
 			}
-			add([]string{a.name})
 		}
-		if !isASCII(run) && !afterAt {
+		if !ascii && !afterAt {
 			add(unicodeAlternatives(run))
 		}
 	}
@@ -301,6 +338,9 @@ var idnTLDs = []string{"中国", "中國", "公司", "网络", "網絡", "在线
 // the last label is cut after a known top-level domain, and the first label
 // is tried from each of its last few characters, longest first.
 func unicodeAlternatives(tok string) []string {
+	if !mayEndInTLD(tok) {
+		return nil
+	}
 	labels := strings.FieldsFunc(tok, isDot)
 	if len(labels) < 2 || len(labels) > 6 {
 		return nil
@@ -332,6 +372,42 @@ func unicodeAlternatives(tok string) []string {
 		out = append(out, strings.Join(append(parts, tld), "."))
 	}
 	return out
+}
+
+// idnTLDStarts are the first characters of idnTLDs.
+var idnTLDStarts = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, t := range idnTLDs {
+		r, _ := utf8.DecodeRuneInString(t)
+		m[r] = true
+	}
+	return m
+}()
+
+// mayEndInTLD is unicodeAlternatives' cheap first test: the last label must
+// start with an ASCII letter or hyphen, or like one of idnTLDs. Most runs
+// in Chinese prose are sentences around a full stop (。) and fail it.
+func mayEndInTLD(tok string) bool {
+	tok = strings.TrimRightFunc(tok, isDot)
+	i := strings.LastIndexFunc(tok, isDot)
+	if i < 0 {
+		return false // one label
+	}
+	_, size := utf8.DecodeRuneInString(tok[i:])
+	r, _ := utf8.DecodeRuneInString(tok[i+size:])
+	if r < utf8.RuneSelf {
+		return r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+	}
+	return idnTLDStarts[r]
+}
+
+func hasASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 func isASCII(s string) bool {

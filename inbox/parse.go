@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // sets message.CharsetReader
@@ -216,8 +218,8 @@ type parser struct {
 	opts     ParseOptions
 	m        *Message
 	declared string // a charset declared by the message, for 8-bit headers
-	text     strings.Builder
-	html     strings.Builder
+	text     textParts
+	html     textParts
 	htmlRead int
 	partsCut bool
 }
@@ -307,18 +309,22 @@ func (p *parser) readText(e *message.Entity, cs string) {
 	if room <= 0 {
 		return
 	}
-	b, err := io.ReadAll(io.LimitReader(e.Body, int64(room)+4))
+	buf, err := readPart(e.Body, int64(room)+4)
+	defer releasePart(buf)
 	if err != nil {
 		p.problem("text part: %v", err)
 	}
-	s := cleanBody(toUTF8(b, fallbackFor(firstNonEmpty(cs, p.declared))), room)
+	b := buf.Bytes()
+	var s string
+	if utf8.Valid(b) {
+		s = cleanValidBody(string(b), room) // what toUTF8 would return, not validated twice
+	} else {
+		s = cleanBody(toUTF8(b, fallbackFor(firstNonEmpty(cs, p.declared))), room)
+	}
 	if strings.TrimSpace(s) == "" {
 		return
 	}
-	if p.text.Len() > 0 {
-		p.text.WriteString("\n")
-	}
-	p.text.WriteString(s)
+	p.text.add(s)
 }
 
 func (p *parser) readHTML(e *message.Entity, cs string) {
@@ -326,7 +332,9 @@ func (p *parser) readHTML(e *message.Entity, cs string) {
 	if room <= 0 || p.html.Len() >= p.opts.MaxText {
 		return
 	}
-	b, err := io.ReadAll(io.LimitReader(e.Body, int64(room)))
+	buf, err := readPart(e.Body, int64(room))
+	defer releasePart(buf)
+	b := buf.Bytes()
 	p.htmlRead += len(b)
 	if err != nil {
 		p.problem("html part: %v", err)
@@ -335,10 +343,45 @@ func (p *parser) readHTML(e *message.Entity, cs string) {
 	if s == "" {
 		return
 	}
-	if p.html.Len() > 0 {
-		p.html.WriteString("\n")
+	p.html.add(s)
+}
+
+// textParts is the text read so far: parts joined by newlines when done,
+// so the usual single part is never copied.
+type textParts struct {
+	parts []string
+	n     int
+}
+
+func (t *textParts) Len() int { return t.n }
+
+func (t *textParts) add(s string) {
+	if t.n > 0 {
+		t.n++ // the newline before it
 	}
-	p.html.WriteString(s)
+	t.parts = append(t.parts, s)
+	t.n += len(s)
+}
+
+func (t *textParts) String() string { return strings.Join(t.parts, "\n") }
+
+// partBufs are read buffers for text parts: read whole and copied out at
+// once, they are garbage at once too.
+var partBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readPart reads at most limit bytes of r into a buffer from partBufs:
+// what io.ReadAll returns, without growing a new slice a dozen times.
+func readPart(r io.Reader, limit int64) (*bytes.Buffer, error) {
+	buf := partBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	_, err := buf.ReadFrom(io.LimitReader(r, limit))
+	return buf, err
+}
+
+func releasePart(buf *bytes.Buffer) {
+	if buf.Cap() <= 256<<10 { // a rare huge part is not kept
+		partBufs.Put(buf)
+	}
 }
 
 func (p *parser) dsn() *DeliveryStatus {
@@ -608,7 +651,9 @@ func ReadMessage(r io.Reader, maxSize int64, opts ParseOptions) (*Message, error
 	if sp.truncated {
 		m.Problems = append(m.Problems, fmt.Sprintf("larger than %d bytes: the rest was not read", maxSize))
 	}
-	m.ensureMessageID(sp.sum)
+	if m.MessageID == "" {
+		m.ensureMessageID(sp.digest())
+	}
 	m.Size = sp.size
 	return m, perr
 }

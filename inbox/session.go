@@ -30,17 +30,26 @@ type session struct {
 	caps        imap.CapSet
 	uidValidity uint32
 	lastUID     uint32
-	keywords    bool     // the mailbox accepts our keyword
-	retryMove   []uint32 // recorded messages whose move failed; tried again next pass
-	toMove      []uint32 // committed, to be moved
-	toMoveDups  []string // Message-IDs of duplicates among them
+	keywords    bool            // the mailbox accepts our keyword
+	retryMove   []uint32        // recorded messages whose move failed; tried again next pass
+	toMove      []uint32        // committed, to be moved
+	toMoveDups  []string        // Message-IDs of duplicates among them
+	metas       map[uint32]meta // sizes of the messages being ingested (metasFor)
+	aux         bool            // the mover's: not the watcher's connection
+	mover       *mover          // moves on a second connection during a backlog; nil: on this one
 }
 
 var errTimeout = errors.New("timed out")
 
 // connect dials, secures, logs in and selects the watched mailbox.
 func (w *Watcher) connect(ctx context.Context) (*session, error) {
-	s := &session{w: w, wake: make(chan struct{}, 1)}
+	return w.dialSession(ctx, false)
+}
+
+// dialSession is connect; an aux session (the mover's) leaves the
+// watcher's status alone.
+func (w *Watcher) dialSession(ctx context.Context, aux bool) (*session, error) {
+	s := &session{w: w, wake: make(chan struct{}, 1), aux: aux}
 	opts := &imapclient.Options{
 		TLSConfig:   w.tlsConfig(),
 		WordDecoder: wordDecoder,
@@ -122,6 +131,9 @@ func (w *Watcher) connect(ctx context.Context) (*session, error) {
 		s.close()
 		return nil, err
 	}
+	if aux {
+		return s, nil
+	}
 	mode := "poll"
 	if s.canIdle() {
 		mode = "idle"
@@ -137,7 +149,9 @@ func (s *session) close() {
 	if s.c != nil {
 		s.c.Close()
 	}
-	s.w.setStatus(func(st *Status) { st.Connected, st.Idle, st.Mode = false, false, "disconnected" })
+	if !s.aux {
+		s.w.setStatus(func(st *Status) { st.Connected, st.Idle, st.Mode = false, false, "disconnected" })
+	}
 }
 
 // logout ends the session politely, not waiting long for the answer.
@@ -377,69 +391,145 @@ type commitResult struct {
 	at  time.Time
 }
 
-// ingest fetches, parses and records uids in batches: a batch's commit
-// runs while the next batch is fetched, and its move follows once the
-// fetch has finished (one command at a time on the connection).
+// ingest fetches, parses and records uids in batches. A batch's commit runs
+// in the background while the next batches are fetched; batches fetched
+// while it runs are merged (see canMerge), so a backlog is committed in
+// larger transactions exactly when commits are what it waits for. A batch's
+// moves follow its commit, once the next commit has started, so they
+// overlap it (one command at a time on the connection).
 func (s *session) ingest(ctx context.Context, uids []uint32, sum *Summary) error {
+	s.metas = nil
+	defer func() { s.metas = nil }()
 	var pending chan commitResult
-	finish := func() error {
+	var ready *batch // fetched, waiting for the commit in flight
+	wait := func() (commitResult, bool) {
 		if pending == nil {
-			return nil
+			return commitResult{}, false
 		}
 		res := <-pending
 		pending = nil
+		return res, true
+	}
+	busy := func() bool { return pending != nil && len(pending) == 0 }
+	// handle counts a commit and queues its moves; on error the rest of the
+	// pass is abandoned (the next pass fetches those messages again).
+	handle := func(res commitResult) error {
 		defer releaseBatch(res.b)
 		if res.err != nil {
 			return fmt.Errorf("record messages: %w", res.err)
 		}
 		return s.afterCommit(ctx, res, sum)
 	}
+	if len(uids) >= moverMin {
+		s.startMover(ctx)
+	}
 	defer func() {
+		releaseBatch(ready)
+		if res, ok := wait(); ok {
+			// Committed or not, it is finished before the session goes on.
+			if err := handle(res); err != nil {
+				s.w.log.ErrorContext(ctx, "inbox: batch not recorded", "err", err)
+			}
+		}
 		// Whatever was committed is moved, even when the pass ends in an error.
 		if err := s.flushMoves(ctx, sum); err != nil {
 			s.w.log.WarnContext(ctx, "inbox: move after the pass failed; the next pass moves them", "err", err)
 		}
+		if err := s.stopMover(ctx, sum); err != nil {
+			s.w.log.WarnContext(ctx, "inbox: move after the pass failed; the next pass moves them", "err", err)
+		}
 	}()
-	for len(uids) > 0 {
-		n := min(len(uids), s.w.cfg.Batch)
-		chunk := uids[:n]
-		uids = uids[n:]
-		b, err := s.fetchBatch(ctx, chunk)
-		if err != nil {
-			if ferr := finish(); ferr != nil {
-				s.w.log.ErrorContext(ctx, "inbox: batch not recorded", "err", ferr)
+	for len(uids) > 0 || ready != nil {
+		if len(uids) > 0 && (ready == nil || busy() && s.canMerge(ready)) {
+			n := min(len(uids), s.w.cfg.Batch)
+			b, err := s.fetchBatch(ctx, uids[:n], uids)
+			uids = uids[n:]
+			if err != nil {
+				return err
 			}
-			return err
-		}
-		sum.Fetched += len(b.items)
-		if err := finish(); err != nil {
-			releaseBatch(b)
-			return err
-		}
-		if len(b.items) == 0 {
+			sum.Fetched += len(b.items)
+			ready = mergeBatches(ready, b)
 			continue
 		}
-		pending = make(chan commitResult, 1)
-		go func(ch chan<- commitResult) {
-			var err error
-			defer func() {
-				if r := recover(); r != nil {
-					err = s.w.recovered("commit", r)
-				}
-				ch <- commitResult{b: b, err: err, at: time.Now()}
-			}()
-			// A batch fetched is committed even if shutdown begins meanwhile:
-			// its transaction is short, and stopping halfway would only make
-			// the next start fetch it again.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.cfg.CommandTimeout)
-			defer cancel()
-			err = s.w.proc.commit(cctx, b)
-		}(pending)
+		res, done := wait()
+		if done && res.err != nil {
+			// Nothing after a batch not recorded is committed: the checkpoint
+			// never passes a message not recorded.
+			return handle(res)
+		}
+		if len(ready.items) > 0 {
+			pending = s.commit(ctx, ready)
+		} else {
+			releaseBatch(ready)
+		}
+		ready = nil
+		if done {
+			if err := handle(res); err != nil {
+				return err
+			}
+		}
 	}
-	if err := finish(); err != nil {
+	if res, ok := wait(); ok {
+		if err := handle(res); err != nil {
+			return err
+		}
+	}
+	if err := s.flushMoves(ctx, sum); err != nil {
 		return err
 	}
-	return s.flushMoves(ctx, sum)
+	return s.stopMover(ctx, sum)
+}
+
+// Merged batches are at most maxMergeBatches fetches, and stop growing past
+// maxMergeBytes of messages held in memory: memory stays bounded (large
+// messages are spooled to disk), a little above two unmerged batches.
+const (
+	maxMergeBatches = 4
+	maxMergeBytes   = 8 << 20
+)
+
+// moverMin is the backlog from which a pass moves on a second connection.
+var moverMin = 2 * movesPerCommand
+
+// dialMover connects the mover (tests make it fail).
+var dialMover = func(ctx context.Context, w *Watcher) (*session, error) { return w.dialSession(ctx, true) }
+
+// canMerge reports whether another fetched batch may join b.
+func (s *session) canMerge(b *batch) bool {
+	return len(b.items)+s.w.cfg.Batch <= maxMergeBatches*s.w.cfg.Batch && b.memBytes < maxMergeBytes
+}
+
+// mergeBatches appends b to a: one transaction records both, as two in a
+// row would.
+func mergeBatches(a, b *batch) *batch {
+	if a == nil {
+		return b
+	}
+	a.items = append(a.items, b.items...)
+	a.lastUID = max(a.lastUID, b.lastUID)
+	a.memBytes += b.memBytes
+	return a
+}
+
+// commit starts recording b in the background.
+func (s *session) commit(ctx context.Context, b *batch) chan commitResult {
+	ch := make(chan commitResult, 1)
+	go func() {
+		var err error
+		defer func() {
+			if r := recover(); r != nil {
+				err = s.w.recovered("commit", r)
+			}
+			ch <- commitResult{b: b, err: err, at: time.Now()}
+		}()
+		// A batch fetched is committed even if shutdown begins meanwhile:
+		// its transaction is short, and stopping halfway would only make
+		// the next start fetch it again.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.cfg.CommandTimeout)
+		defer cancel()
+		err = s.w.proc.commit(cctx, b)
+	}()
+	return ch
 }
 
 // movesPerCommand is how many committed messages are moved together. A
@@ -447,14 +537,108 @@ func (s *session) ingest(ctx context.Context, uids []uint32, sum *Summary) error
 // server a sync to disk, and a larger one costs about the same.
 const movesPerCommand = 500
 
-// flushMoves moves the committed messages not moved yet.
+// flushMoves moves the committed messages not moved yet (hands them to the
+// mover if there is one).
 func (s *session) flushMoves(ctx context.Context, sum *Summary) error {
 	if len(s.toMove) == 0 {
 		return nil
 	}
 	uids, ids := s.toMove, s.toMoveDups
 	s.toMove, s.toMoveDups = nil, nil
+	if s.mover != nil {
+		select {
+		case s.mover.jobs <- moveJob{uids: uids, dupIDs: ids}:
+			return nil
+		default: // the mover is behind (or still connecting): move here
+		}
+	}
 	return s.moveRecorded(ctx, uids, ids, sum)
+}
+
+// mover moves a backlog's committed messages on a second connection while
+// the first fetches: a MOVE is the server's work (about a tenth of a
+// backlog pass, flagging, copying and expunging), and on one connection
+// the fetching waited for it. Jobs run in order, each after its batch's
+// commit; what the mover could not move is moved on the first connection.
+type mover struct {
+	jobs chan moveJob
+	done chan struct{}
+	// Written by the mover's goroutine, read once done is closed.
+	moved int
+	retry []uint32  // moves the server refused: retried next pass
+	left  []moveJob // not moved: no connection
+}
+
+type moveJob struct {
+	uids   []uint32
+	dupIDs []string
+}
+
+// startMover starts a mover, connecting in the background; jobs wait for it.
+func (s *session) startMover(ctx context.Context) {
+	m := &mover{jobs: make(chan moveJob, 64), done: make(chan struct{})}
+	s.mover = m
+	go func() {
+		defer close(m.done)
+		var ms *session
+		var cur *moveJob // being moved
+		var sum Summary
+		defer func() {
+			if r := recover(); r != nil {
+				s.w.recovered("mover", r)
+				if cur != nil {
+					m.left = append(m.left, *cur)
+				}
+			}
+			if ms != nil {
+				m.moved, m.retry = sum.Moved, ms.retryMove
+				ms.close()
+			}
+			for j := range m.jobs {
+				m.left = append(m.left, j)
+			}
+		}()
+		var err error
+		ms, err = dialMover(ctx, s.w)
+		if err != nil {
+			s.w.log.WarnContext(ctx, "inbox: no second connection for moves; moving on the first", "err", err)
+			return
+		}
+		if ms.uidValidity != s.uidValidity {
+			return // renumbered meanwhile: the first connection moves them (and notices)
+		}
+		for j := range m.jobs {
+			cur = &j
+			if err := ms.moveRecorded(ctx, j.uids, j.dupIDs, &sum); err != nil {
+				m.left = append(m.left, j)
+				break // the connection is gone
+			}
+			cur = nil
+		}
+		if len(m.left) == 0 {
+			ms.logout()
+		}
+	}()
+}
+
+// stopMover waits for the mover's jobs and closes its connection; what it
+// did not move is moved here.
+func (s *session) stopMover(ctx context.Context, sum *Summary) error {
+	m := s.mover
+	if m == nil {
+		return nil
+	}
+	s.mover = nil
+	close(m.jobs)
+	<-m.done
+	sum.Moved += m.moved
+	s.retryMove = append(s.retryMove, m.retry...)
+	for _, j := range m.left {
+		if err := s.moveRecorded(ctx, j.uids, j.dupIDs, sum); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func releaseBatch(b *batch) {
@@ -537,7 +721,11 @@ func (s *session) moveRecorded(ctx context.Context, uids []uint32, dupIDs []stri
 	s.w.mu.Lock()
 	s.w.stats.Moved += int64(len(uids))
 	s.w.mu.Unlock()
-	if err := s.w.store.MarkInboundMoved(ctx, s.w.cfg.Mailbox, s.uidValidity, uids, dupIDs, s.w.store.Now()); err != nil {
+	// Noted even if shutdown began meanwhile: the messages have left the
+	// mailbox, so no later pass would note it.
+	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.cfg.CommandTimeout)
+	defer cancel()
+	if err := s.w.store.MarkInboundMoved(nctx, s.w.cfg.Mailbox, s.uidValidity, uids, dupIDs, s.w.store.Now()); err != nil {
 		s.w.log.WarnContext(ctx, "inbox: could not note the move", "err", err)
 	}
 	return nil
@@ -599,10 +787,10 @@ type meta struct {
 // fetchBatch fetches and parses one batch: sizes first, then the bodies of
 // messages within the size limit and the headers of the others. Messages
 // are parsed in parallel while the rest of the batch is still arriving.
-func (s *session) fetchBatch(ctx context.Context, uids []uint32) (*batch, error) {
+func (s *session) fetchBatch(ctx context.Context, uids, ahead []uint32) (*batch, error) {
 	cfg := s.w.cfg
 	b := &batch{mailbox: cfg.Mailbox, uidValidity: s.uidValidity}
-	metas, err := s.fetchMeta(ctx, uids)
+	metas, err := s.metasFor(ctx, uids, ahead)
 	if err != nil {
 		return nil, err
 	}
@@ -682,6 +870,11 @@ func (s *session) fetchBatch(ctx context.Context, uids []uint32) (*batch, error)
 		}
 	}
 	b.items = kept
+	for _, it := range kept {
+		if it.sp != nil {
+			b.memBytes += int64(len(it.sp.mem))
+		}
+	}
 	return b, nil
 }
 
@@ -705,13 +898,15 @@ func (s *session) parseItem(it *item) {
 	if errors.As(it.parseErr, &pe) {
 		s.w.recovered("parse", pe.Value)
 	}
-	hash := it.sp.sum
-	if it.oversize {
-		// Only the header was read: the size keeps two large messages with
-		// the same header apart.
-		hash = append(append([]byte(nil), hash...), []byte(fmt.Sprint(it.size))...)
+	if it.msg.MessageID == "" {
+		hash := it.sp.digest()
+		if it.oversize {
+			// Only the header was read: the size keeps two large messages with
+			// the same header apart.
+			hash = append(append([]byte(nil), hash...), []byte(fmt.Sprint(it.size))...)
+		}
+		it.msg.ensureMessageID(hash)
 	}
-	it.msg.ensureMessageID(hash)
 	it.msg.Size = it.size
 	if it.parseErr == nil {
 		// Here, in parallel with the fetch, rather than in the transaction.
@@ -719,6 +914,41 @@ func (s *session) parseItem(it *item) {
 		it.keys = &k
 		it.msg.findIntents()
 	}
+}
+
+// metaWindow is how many messages' sizes one FETCH asks for: a backlog's
+// batches would otherwise each wait for a round trip before their bodies.
+const metaWindow = 500
+
+// metasFor returns what the first FETCH says about uids, asking for those
+// of the messages ahead (uids first) too when it must ask. Sizes and
+// arrival times never change; a message expunged meanwhile is simply not
+// sent with the bodies (and left for the next pass).
+func (s *session) metasFor(ctx context.Context, uids, ahead []uint32) (map[uint32]meta, error) {
+	for _, u := range uids {
+		if _, ok := s.metas[u]; !ok {
+			window := ahead[:min(len(ahead), max(metaWindow, len(uids)))]
+			m, err := s.fetchMeta(ctx, window)
+			if err != nil {
+				return nil, err
+			}
+			// Not found now, not found for this batch (expunged): asked once.
+			for _, u := range window {
+				if _, ok := m[u]; !ok {
+					m[u] = meta{}
+				}
+			}
+			s.metas = m
+			break
+		}
+	}
+	out := make(map[uint32]meta, len(uids))
+	for _, u := range uids {
+		if m := s.metas[u]; m.uid != 0 {
+			out[u] = m
+		}
+	}
+	return out, nil
 }
 
 func (s *session) fetchMeta(ctx context.Context, uids []uint32) (map[uint32]meta, error) {

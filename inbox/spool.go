@@ -18,9 +18,9 @@ import (
 type spool struct {
 	mem       []byte
 	file      *os.File
-	size      int64 // bytes kept
-	truncated bool  // the source had more than the limit; the rest was discarded
-	sum       []byte
+	size      int64  // bytes kept
+	truncated bool   // the source had more than the limit; the rest was discarded
+	sum       []byte // SHA-256 of the bytes kept; of one in memory, made when asked (digest)
 }
 
 // memSpoolMax is the size up to which a message stays in memory.
@@ -29,22 +29,26 @@ const memSpoolMax = 256 << 10
 // spoolFrom reads r to its end, keeping at most limit bytes; bytes beyond
 // the limit are read and discarded so the stream stays usable.
 func spoolFrom(r io.Reader, limit int64, dir string) (*spool, error) {
-	h := sha256.New()
 	s := &spool{}
 	var buf bytes.Buffer
+	if l, ok := r.(interface{ Size() int64 }); ok && l.Size() > 0 {
+		// An IMAP literal says its size: one allocation, not a dozen
+		// (ReadFrom wants MinRead bytes free before each read, EOF included).
+		buf.Grow(int(min(l.Size(), limit, memSpoolMax+1)) + bytes.MinRead)
+	}
 	n, err := io.Copy(&buf, io.LimitReader(r, min(limit, memSpoolMax+1)))
 	if err != nil {
 		return nil, fmt.Errorf("read message: %w", err)
 	}
 	if n <= memSpoolMax || limit <= memSpoolMax {
 		s.mem, s.size = buf.Bytes(), n
-		h.Write(s.mem)
-		if err := s.discardRest(r, h); err != nil {
+		if err := s.discardRest(r, nil); err != nil {
 			return nil, err
 		}
-		s.sum = h.Sum(nil)
+		// The digest is needed only for a message without a Message-ID.
 		return s, nil
 	}
+	h := sha256.New()
 	f, err := os.CreateTemp(dir, "icpdesk-inbox-*.eml")
 	if err != nil {
 		return nil, fmt.Errorf("spool message: %w", err)
@@ -80,6 +84,15 @@ func (s *spool) discardRest(r io.Reader, _ hash.Hash) error {
 		s.truncated = true
 	}
 	return nil
+}
+
+// digest returns the SHA-256 of the bytes kept.
+func (s *spool) digest() []byte {
+	if s.sum == nil {
+		sum := sha256.Sum256(s.mem)
+		s.sum = sum[:]
+	}
+	return s.sum
 }
 
 // reader reads the kept bytes from the start.

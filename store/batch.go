@@ -101,6 +101,21 @@ func (t *Tx) insertOutbox(ctx context.Context, rows []outboxRow) (map[string]boo
 	return inserted, nil
 }
 
+// EnqueueMany is Enqueue for many emails in one statement. It returns the
+// dedup keys it inserted; items whose key exists are skipped, and an invalid
+// item fails the call before anything is written.
+func (t *Tx) EnqueueMany(ctx context.Context, items []OutboxItem) (map[string]bool, error) {
+	rows := make([]outboxRow, len(items))
+	for i, it := range items {
+		row, err := t.s.prepareOutbox(it)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = row
+	}
+	return t.insertOutbox(ctx, rows)
+}
+
 // insertEvents writes audit events, at most one per filing, and returns their
 // ids by filing id.
 func (t *Tx) insertEvents(ctx context.Context, events []event) (map[int64]int64, error) {

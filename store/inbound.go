@@ -408,6 +408,57 @@ func (t *Tx) MarkOutboxBounced(ctx context.Context, outboxID int64, reason strin
 	return n == 1, nil
 }
 
+// BounceMark is one sent email to mark bounced, with why.
+type BounceMark struct {
+	OutboxID int64
+	Reason   string
+}
+
+// MarkOutboxBouncedMany is MarkOutboxBounced for many emails in one
+// statement: the inbox applies a batch's bounces together. It returns the
+// rows it marked; for an email named twice, the first mark's reason is
+// written, as one call after another would.
+func (t *Tx) MarkOutboxBouncedMany(ctx context.Context, marks []BounceMark) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	seen := map[int64]bool{}
+	var kept []BounceMark
+	for _, m := range marks {
+		if !seen[m.OutboxID] {
+			seen[m.OutboxID] = true
+			kept = append(kept, m)
+		}
+	}
+	for start := 0; start < len(kept); start += bulkRows {
+		chunk := kept[start:min(start+bulkRows, len(kept))]
+		var b strings.Builder
+		var args []any
+		ids := make([]int64, len(chunk))
+		b.WriteString(`UPDATE outbox SET status = 'bounced', last_error = CASE id`)
+		for i, m := range chunk {
+			reason := m.Reason
+			if len(reason) > 500 {
+				reason = strings.ToValidUTF8(reason[:500], "")
+			}
+			b.WriteString(` WHEN ? THEN ?`)
+			args = append(args, m.OutboxID, reason)
+			ids[i] = m.OutboxID
+		}
+		b.WriteString(` END WHERE status <> 'bounced' AND id IN (?) RETURNING id`)
+		q, inArgs, err := sqlx.In(b.String(), append(args, ids)...)
+		if err != nil {
+			return nil, fmt.Errorf("mark %d outbox rows bounced: %w", len(chunk), err)
+		}
+		var got []int64
+		if err := t.selectRows(ctx, &got, q, inArgs...); err != nil {
+			return nil, fmt.Errorf("mark %d outbox rows bounced: %w", len(chunk), err)
+		}
+		for _, id := range got {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
 // LinkFiling is what the inbox needs to know about a filing to link a
 // message to it and decide what the message does.
 type LinkFiling struct {
@@ -543,6 +594,178 @@ func (t *Tx) OpenLinkFilingsOf(ctx context.Context, emails []string) (map[string
 	return out, nil
 }
 
+// LinkLookup names the linker's lookups for a batch of messages.
+type LinkLookup struct {
+	SentMessageIDs []string // SentMessages, and LinkFilingsByID of the filings those are about
+	Refs           []string // LinkFilingsByRef
+	ICPNumbers     []string // LinkFilingsByICPNumber
+	Domains        []string // LinkFilingsByDomain
+	Senders        []string // OpenLinkFilingsOf
+}
+
+// LinkLookupResult is what the separate methods return for a LinkLookup.
+type LinkLookupResult struct {
+	Sent        map[string]SentMessage
+	SentFilings map[int64]LinkFiling
+	ByRef       map[string]LinkFiling
+	ByICPNumber map[string][]LinkFiling
+	ByDomain    map[string][]LinkFiling
+	OpenOf      map[string][]LinkFiling
+}
+
+// lookupParams bounds the parameters of one LinkLookups statement, well
+// below SQLite's limit (32,766).
+const lookupParams = 10000
+
+// LinkLookups makes all of a batch's lookups in one statement (a UNION ALL,
+// more than one only for very long lists) and returns what SentMessages,
+// LinkFilingsByID, LinkFilingsByRef, LinkFilingsByICPNumber,
+// LinkFilingsByDomain and OpenLinkFilingsOf would: a batch's commit made six
+// round trips before recording anything.
+func (t *Tx) LinkLookups(ctx context.Context, l LinkLookup) (LinkLookupResult, error) {
+	res := LinkLookupResult{Sent: map[string]SentMessage{}, SentFilings: map[int64]LinkFiling{}, ByRef: map[string]LinkFiling{},
+		ByICPNumber: map[string][]LinkFiling{}, ByDomain: map[string][]LinkFiling{}, OpenOf: map[string][]LinkFiling{}}
+	type part struct {
+		src  string
+		keys []string
+	}
+	var parts []part
+	for _, p := range []part{{"sent", l.SentMessageIDs}, {"ref", l.Refs}, {"icp", l.ICPNumbers}, {"dom", l.Domains}, {"open", l.Senders}} {
+		if len(p.keys) > 0 {
+			parts = append(parts, p)
+		}
+	}
+	for len(parts) > 0 {
+		// Take parts (or pieces of one) up to the parameter budget.
+		var stmt []part
+		budget := lookupParams
+		for len(parts) > 0 && budget > 0 {
+			p := parts[0]
+			per := 1
+			switch p.src {
+			case "sent":
+				per = 2 // the messages and their filings
+			case "icp":
+				per = 2 // = and LIKE
+			}
+			n := min(len(p.keys), max(budget/per, 1))
+			stmt = append(stmt, part{p.src, p.keys[:n]})
+			budget -= n * per
+			if n == len(p.keys) {
+				parts = parts[1:]
+			} else {
+				parts[0].keys = p.keys[n:]
+			}
+		}
+		var branches []string
+		var args []any
+		for _, p := range stmt {
+			q, a, err := lookupBranch(p.src, p.keys)
+			if err != nil {
+				return res, err
+			}
+			branches = append(branches, q)
+			args = append(args, a...)
+		}
+		var rows []lookupRow
+		if err := t.selectRows(ctx, &rows, strings.Join(branches, "\nUNION ALL\n"), args...); err != nil {
+			return res, fmt.Errorf("find filings: %w", err)
+		}
+		var icpRows []lookupRow
+		var icpNums []string
+		for _, p := range stmt {
+			if p.src == "icp" {
+				icpNums = append(icpNums, p.keys...)
+			}
+		}
+		for _, r := range rows {
+			switch r.Src {
+			case "sent":
+				res.Sent[r.MatchKey] = SentMessage{OutboxID: r.OID, MessageID: r.MatchKey, Kind: r.OKind, FilingID: r.OFilingID,
+					AccountID: r.OAccountID, Status: r.OStatus, Recipient: r.ORecipient}
+			case "sentf":
+				res.SentFilings[r.ID] = r.LinkFiling
+			case "ref":
+				res.ByRef[r.Reference] = r.LinkFiling
+			case "icp":
+				icpRows = append(icpRows, r)
+			case "dom":
+				res.ByDomain[r.MatchKey] = append(res.ByDomain[r.MatchKey], r.LinkFiling)
+			case "open":
+				res.OpenOf[r.AccountEmail] = append(res.OpenOf[r.AccountEmail], r.LinkFiling)
+			}
+		}
+		// As LinkFilingsByICPNumber: a number without a site suffix finds every site under it.
+		for _, n := range icpNums {
+			for _, r := range icpRows {
+				if r.MatchKey == n || strings.HasPrefix(r.MatchKey, n+"-") {
+					res.ByICPNumber[n] = append(res.ByICPNumber[n], r.LinkFiling)
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+// lookupRow is a row of LinkLookups: a filing, or (src "sent") an outbox row.
+type lookupRow struct {
+	Src      string `db:"src"`
+	MatchKey string `db:"match_key"`
+	LinkFiling
+	OID        int64  `db:"o_id"`
+	OKind      string `db:"o_kind"`
+	OFilingID  int64  `db:"o_filing_id"`
+	OAccountID int64  `db:"o_account_id"`
+	OStatus    string `db:"o_status"`
+	ORecipient string `db:"o_recipient"`
+}
+
+// lookupBranch is one SELECT of LinkLookups, each as the method it stands for.
+func lookupBranch(src string, keys []string) (string, []any, error) {
+	const noOutbox = `, 0 AS o_id, '' AS o_kind, 0 AS o_filing_id, 0 AS o_account_id, '' AS o_status, '' AS o_recipient`
+	filings := func(src, key, from, where string) string {
+		return `SELECT '` + src + `' AS src, ` + key + ` AS match_key, ` + linkFilingColumns + noOutbox + `
+		FROM ` + from + ` WHERE ` + where
+	}
+	const fa = `filings f JOIN accounts a ON a.id = f.account_id`
+	var q string
+	switch src {
+	case "sent":
+		q = `SELECT 'sent' AS src, o.message_id AS match_key, 0 AS id, '' AS reference, '' AS stage, NULL AS returned_at, NULL AS deadline,
+		FALSE AS overdue, 0 AS account_id, '' AS account_email, '' AS account_name, '' AS account_language,
+		o.id AS o_id, o.kind AS o_kind, COALESCE(o.filing_id, 0) AS o_filing_id, COALESCE(o.account_id, 0) AS o_account_id,
+		o.status AS o_status, o.recipient AS o_recipient
+		FROM outbox o WHERE o.message_id IN (?)
+		UNION ALL
+		` + filings("sentf", `''`, fa, `f.id IN (SELECT o.filing_id FROM outbox o WHERE o.message_id IN (?))`)
+		return sqlxIn(q, keys, keys)
+	case "ref":
+		q = filings(src, `f.reference`, fa, `f.reference IN (?)`)
+	case "icp":
+		var conds []string
+		var args []any
+		for _, n := range keys {
+			conds = append(conds, `f.icp_number = ? OR f.icp_number LIKE ?`)
+			// ICP numbers hold no LIKE metacharacters (filing.ParseICPNumber).
+			args = append(args, n, n+"-%")
+		}
+		return filings(src, `f.icp_number`, fa, `f.icp_number <> '' AND (`+strings.Join(conds, " OR ")+`)`), args, nil
+	case "dom":
+		q = filings(src, `d.ascii`, `filing_domains d JOIN filings f ON f.id = d.filing_id JOIN accounts a ON a.id = f.account_id`, `d.ascii IN (?)`)
+	case "open":
+		q = filings(src, `a.email`, fa, `a.email IN (?) AND f.stage <> 'approved'`)
+	}
+	return sqlxIn(q, keys)
+}
+
+func sqlxIn(q string, args ...any) (string, []any, error) {
+	q, a, err := sqlx.In(q, args...)
+	if err != nil {
+		return "", nil, fmt.Errorf("find filings: %w", err)
+	}
+	return q, a, nil
+}
+
 type linkRow struct {
 	LinkFiling
 	MatchKey string `db:"match_key"`
@@ -606,6 +829,45 @@ func (t *Tx) RecordInboundEvent(ctx context.Context, e InboundEvent) error {
 	}
 	return t.insertEvent(ctx, event{FilingID: e.FilingID, AccountID: e.AccountID, Actor: e.Actor, ActorName: e.ActorName,
 		Action: e.Action, Details: e.Details, At: at})
+}
+
+// RecordInboundEvents writes audit events in the caller's transaction, in
+// one statement.
+func (t *Tx) RecordInboundEvents(ctx context.Context, es []InboundEvent) error {
+	if len(es) == 0 {
+		return nil
+	}
+	events := make([]event, len(es))
+	for i, e := range es {
+		at := e.At
+		if at.IsZero() {
+			at = t.s.now()
+		}
+		events[i] = event{FilingID: e.FilingID, AccountID: e.AccountID, Actor: e.Actor, ActorName: e.ActorName,
+			Action: e.Action, Details: e.Details, At: at}
+	}
+	_, err := t.insertEvents(ctx, events)
+	return err
+}
+
+// WithdrawInboundAcks is WithdrawInboundAck for many messages in one statement.
+func (t *Tx) WithdrawInboundAcks(ctx context.Context, inboundIDs []int64) (int, error) {
+	n := 0
+	for start := 0; start < len(inboundIDs); start += bulkRows {
+		chunk := inboundIDs[start:min(start+bulkRows, len(inboundIDs))]
+		q, args, err := t.inList(`DELETE FROM outbox WHERE inbound_id IN (?) AND kind IN (?, ?) AND status = 'queued'`,
+			chunk, string(filing.EmailResubmissionReceived), string(filing.EmailResubmissionLate))
+		if err != nil {
+			return n, fmt.Errorf("withdraw acknowledgements: %w", err)
+		}
+		r, err := t.tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return n, fmt.Errorf("withdraw acknowledgements of %d inbound messages: %w", len(chunk), err)
+		}
+		k, _ := r.RowsAffected()
+		n += int(k)
+	}
+	return n, nil
 }
 
 // WithdrawInboundAck removes, in the caller's transaction, the applicant
