@@ -139,7 +139,7 @@ func (p *Processor) commit(ctx context.Context, b *batch) error {
 		// Only messages with effects can be acknowledged: counting every
 		// sender's recent acknowledgements made a backlog's commits slow
 		// down as it went (all its messages are recent).
-		acks, err := tx.InboundAcksSince(ctx, senders, now.Add(-time.Hour))
+		acks, err := loadAckBudget(ctx, tx, senders, noticeFilings(effectful), now)
 		if err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func (p *Processor) commit(ctx context.Context, b *batch) error {
 // one by one. A round's messages are applied together, in one savepoint
 // with a fixed number of statements; if that fails, they are applied one by
 // one, each in its own savepoint, so one bad message never undoes the others.
-func (p *Processor) applyEffectful(ctx context.Context, tx *store.Tx, dir *cachedDirectory, acks map[string]int, b *batch, items []*item, now time.Time) error {
+func (p *Processor) applyEffectful(ctx context.Context, tx *store.Tx, dir *cachedDirectory, acks *ackBudget, b *batch, items []*item, now time.Time) error {
 	for _, round := range effectRounds(items) {
 		if p.applyGroup(ctx, tx, dir, acks, b, round, now) {
 			continue
@@ -236,7 +236,7 @@ type groupPlan struct {
 // applyGroup applies a round's messages together in one savepoint and
 // reports whether it did; on false nothing of it was written and the
 // messages, the acknowledgement counts and the directory are as before.
-func (p *Processor) applyGroup(ctx context.Context, tx *store.Tx, dir *cachedDirectory, acks map[string]int, b *batch, items []*item, now time.Time) bool {
+func (p *Processor) applyGroup(ctx context.Context, tx *store.Tx, dir *cachedDirectory, acks *ackBudget, b *batch, items []*item, now time.Time) bool {
 	plans := make([]*groupPlan, len(items))
 	recs := make([]store.InboundMessage, len(items))
 	for i, it := range items {
@@ -288,9 +288,7 @@ func (p *Processor) applyGroup(ctx context.Context, tx *store.Tx, dir *cachedDir
 			continue
 		}
 		it.inboundID = pl.id
-		if pl.ack == store.AckQueued {
-			acks[strings.ToLower(it.msg.From.Addr)]++
-		}
+		acks.spent(pl.v, it.msg, pl.ack)
 		p.logEffect(ctx, pl)
 	}
 	for _, pl := range plans {
@@ -340,7 +338,7 @@ func (p *Processor) applyGroupEffects(ctx context.Context, tx *store.Tx, plans [
 			if pl.ack == store.AckQueued {
 				lang, _ := filing.ParseLanguage(f.AccountLanguage)
 				n := filing.Notice{Kind: filing.EmailUnverifiedSender, Language: lang, To: f.AccountEmail, ToName: f.AccountName,
-					At: v.At.UTC(), Reference: f.Reference, Account: f.AccountEmail, Stage: f.Stage, Inbound: ref}
+					At: v.At.UTC(), Reference: f.Reference, Account: f.AccountEmail, Stage: f.Stage, Inbound: withoutSubject(ref)}
 				// Keyed by message and filing: a staff relink to another filing tells its owner too.
 				key := fmt.Sprintf("%s:inbound%d:%s", filing.EmailUnverifiedSender, id, f.Reference)
 				notices = append(notices, store.OutboxItem{Notice: n, DedupKey: key, FilingID: f.ID, AccountID: f.AccountID, InboundID: id})
@@ -518,7 +516,7 @@ func (p *Processor) plainRecord(b *batch, it *item, now time.Time) (store.Inboun
 
 // applyInSavepoint records a message with its effects in a savepoint; if
 // that fails, it records the message alone with the error.
-func (p *Processor) applyInSavepoint(ctx context.Context, tx *store.Tx, dir *cachedDirectory, acks map[string]int, b *batch, it *item, now time.Time) {
+func (p *Processor) applyInSavepoint(ctx context.Context, tx *store.Tx, dir *cachedDirectory, acks *ackBudget, b *batch, it *item, now time.Time) {
 	err := tx.Savepoint(ctx, func(tx *store.Tx) error {
 		return p.applyOne(ctx, tx, dir, acks, b, it, now)
 	})
@@ -543,7 +541,7 @@ func receivedAt(internal, now time.Time) time.Time {
 	return internal
 }
 
-func (p *Processor) applyOne(ctx context.Context, tx *store.Tx, dir *cachedDirectory, acks map[string]int, b *batch, it *item, now time.Time) error {
+func (p *Processor) applyOne(ctx context.Context, tx *store.Tx, dir *cachedDirectory, acks *ackBudget, b *batch, it *item, now time.Time) error {
 	m := it.msg
 	at := receivedAt(it.internal, now)
 	v, err := p.verdict(ctx, dir, m, it.parseErr, at, it.keys)
@@ -576,9 +574,7 @@ func (p *Processor) applyOne(ctx context.Context, tx *store.Tx, dir *cachedDirec
 			return err
 		}
 	}
-	if ack == store.AckQueued {
-		acks[strings.ToLower(m.From.Addr)]++
-	}
+	acks.spent(v, m, ack)
 	it.verdict, it.ack = v, ack
 	return nil
 }
@@ -593,11 +589,11 @@ func (p *Processor) record(b *batch, it *item, v Verdict, ack string, now time.T
 	m := it.msg
 	rec := store.InboundMessage{
 		Mailbox: b.mailbox, UIDValidity: int64(b.uidValidity), UID: int64(it.uid), MessageID: m.MessageID,
-		Sender: truncateUTF8(strings.ToLower(m.From.Addr), 320), Subject: truncateUTF8(m.Subject, 1000),
+		Sender: truncateUTF8(strings.ToLower(m.From.Addr), 320), Subject: truncateUTF8(filing.MaskIDNumbersInText(m.Subject), 1000),
 		ReceivedAt: receivedAt(it.internal, now), Classification: string(v.Class), Decision: string(v.Decision),
 		LinkedBy: string(v.Link.Rule), SenderVerified: v.SenderVerified, Ack: ack,
 		// The parser cleaned the text already.
-		Oversize: it.oversize, Size: it.size, BodyText: truncateUTF8(m.Text, maxBodyKept), Note: note(v, m), CreatedAt: now,
+		Oversize: it.oversize, Size: it.size, BodyText: filing.MaskIDNumbersInText(truncateUTF8(m.Text, maxBodyKept)), Note: note(v, m), CreatedAt: now,
 	}
 	if v.Link.Filing != nil {
 		id := v.Link.Filing.ID
@@ -646,7 +642,7 @@ func inboundDecision(v Verdict, ack, extra string) store.InboundDecision {
 // ackFor decides what becomes of a message's acknowledgement. Auto-replies,
 // bounces and our own mail never get one (they are never decided into one);
 // lists are never answered; a sender gets at most ackLimit an hour.
-func (p *Processor) ackFor(v Verdict, m *Message, acks map[string]int) string {
+func (p *Processor) ackFor(v Verdict, m *Message, acks *ackBudget) string {
 	switch v.Decision {
 	case DecisionResubmission, DecisionLateResubmission, DecisionUnverified:
 	default:
@@ -655,10 +651,74 @@ func (p *Processor) ackFor(v Verdict, m *Message, acks map[string]int) string {
 	switch {
 	case m.ListHeaders:
 		return store.AckSuppressed
-	case p.ackLimit <= 0 || acks[strings.ToLower(m.From.Addr)] >= p.ackLimit:
+	case v.Decision == DecisionUnverified && !strongLink(v.Link.Rule):
+		// ICP numbers and domains are public (a site's footer shows its
+		// number): anyone may mention them, and that is no news to the
+		// holder. Staff see the message in the digest.
+		return store.AckSuppressed
+	case v.Decision == DecisionUnverified && v.Link.Filing != nil && acks.noticed[v.Link.Filing.ID]:
+		return store.AckRateLimited
+	case p.ackLimit <= 0 || acks.bySender[strings.ToLower(m.From.Addr)] >= p.ackLimit:
 		return store.AckRateLimited
 	}
 	return store.AckQueued
+}
+
+// strongLink reports whether a message linked by rule knew something only
+// the filing's applicant or our own email to them holds.
+func strongLink(rule Rule) bool {
+	switch rule {
+	case RuleInReplyTo, RuleReferences, RuleSubjectTag, RuleReference, RuleStaff:
+		return true
+	}
+	return false
+}
+
+// ackBudget is what may still be answered: acknowledgements per sender per
+// hour (ackLimit), and one unverified-sender notice per filing per
+// noticeEvery, so mail from other addresses cannot flood an account holder.
+type ackBudget struct {
+	bySender map[string]int // acknowledgements in the last hour
+	noticed  map[int64]bool // filings whose holder was told within noticeEvery
+}
+
+// noticeEvery is how often an account holder is told at most, per filing,
+// of mail about it from other addresses.
+const noticeEvery = 24 * time.Hour
+
+func loadAckBudget(ctx context.Context, tx *store.Tx, senders []string, filingIDs []int64, now time.Time) (*ackBudget, error) {
+	bySender, err := tx.InboundAcksSince(ctx, senders, now.Add(-time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	noticed, err := tx.NoticedSince(ctx, filing.EmailUnverifiedSender, filingIDs, now.Add(-noticeEvery))
+	if err != nil {
+		return nil, err
+	}
+	return &ackBudget{bySender: bySender, noticed: noticed}, nil
+}
+
+// spent counts an answer made for a message recorded with verdict v.
+func (a *ackBudget) spent(v Verdict, m *Message, ack string) {
+	if ack != store.AckQueued {
+		return
+	}
+	a.bySender[strings.ToLower(m.From.Addr)]++
+	if v.Decision == DecisionUnverified && v.Link.Filing != nil {
+		a.noticed[v.Link.Filing.ID] = true
+	}
+}
+
+// noticeFilings returns the filings that messages from unverified senders
+// are about.
+func noticeFilings(items []*item) []int64 {
+	var ids []int64
+	for _, it := range items {
+		if v := it.verdict; v.Decision == DecisionUnverified && v.Link.Filing != nil {
+			ids = append(ids, v.Link.Filing.ID)
+		}
+	}
+	return ids
 }
 
 // applyEffects carries out a decision for the recorded message id: the
@@ -745,7 +805,7 @@ func (p *Processor) applyEffects(ctx context.Context, tx *store.Tx, dir *cachedD
 		if *ack == store.AckQueued {
 			lang, _ := filing.ParseLanguage(f.AccountLanguage)
 			n := filing.Notice{Kind: filing.EmailUnverifiedSender, Language: lang, To: f.AccountEmail, ToName: f.AccountName,
-				At: v.At.UTC(), Reference: f.Reference, Account: f.AccountEmail, Stage: f.Stage, Inbound: ref}
+				At: v.At.UTC(), Reference: f.Reference, Account: f.AccountEmail, Stage: f.Stage, Inbound: withoutSubject(ref)}
 			// Keyed by message and filing: a staff relink to another filing tells its owner too.
 			key := fmt.Sprintf("%s:inbound%d:%s", filing.EmailUnverifiedSender, id, f.Reference)
 			if _, err := tx.Enqueue(ctx, store.OutboxItem{Notice: n, DedupKey: key, FilingID: f.ID, AccountID: f.AccountID, InboundID: id}); err != nil {
@@ -838,7 +898,7 @@ func (p *Processor) LinkByStaff(ctx context.Context, inboundID int64, ref, staff
 			Oversize: rec.Oversize}
 		link := Link{Filing: &f, Rule: RuleStaff}
 		v := decide(m, nil, ClassHuman, "", link, rec.ReceivedAt)
-		acks, err := tx.InboundAcksSince(ctx, []string{rec.Sender}, now.Add(-time.Hour))
+		acks, err := loadAckBudget(ctx, tx, []string{rec.Sender}, []int64{f.ID}, now)
 		if err != nil {
 			return err
 		}
@@ -855,4 +915,13 @@ func (p *Processor) LinkByStaff(ctx context.Context, inboundID int64, ref, staff
 			Details: map[string]any{"inbound_id": inboundID, "decision": string(v.Decision), "previous": rec.Decision}})
 	})
 	return out, err
+}
+
+// withoutSubject is ref for a notice to an account holder about mail from
+// another address: that sender's subject is not relayed, so nobody can
+// make the desk's address carry their words.
+func withoutSubject(ref *filing.InboundRef) *filing.InboundRef {
+	r := *ref
+	r.Subject = ""
+	return &r
 }

@@ -29,7 +29,15 @@
 // none), in the transaction that applies its effects. A crash after the
 // commit leaves it in the mailbox; the next pass finds it recorded and only
 // moves it. A UIDVALIDITY change rescans the mailbox, recognising recorded
-// messages by Message-ID.
+// messages by Message-ID. Each pass that completes notes the time of its
+// search (store.MarkCaughtUp): the deadline sweep calls nothing late that
+// may still be waiting unread in the mailbox.
+//
+// What is kept of a message has ID numbers masked (subject, text, the raw
+// bytes of one that could not be parsed). Mail about a filing from an
+// address not registered for it changes nothing; the account holder is
+// told (without the stranger's subject) only when the message named the
+// filing's reference or replied to our email, at most once a day per filing.
 //
 // The daemon builds a Watcher with NewWatcher (FromConfig reads the [imap]
 // section) and calls Run until shutdown; Status, Ready and CheckReady serve

@@ -19,6 +19,8 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 	"golang.org/x/text/encoding"
+
+	"example.com/icpdesk/filing"
 )
 
 // ParseOptions bound what parsing one message may cost. Zero fields take the
@@ -190,7 +192,15 @@ func Parse(r io.Reader, opts ParseOptions) (m *Message, err error) {
 	p.walk(e, 0)
 	p.decodeHeader(mail.Header{Header: e.Header})
 	p.finish()
+	maskPersonalData(m)
 	return m, nil
+}
+
+// maskPersonalData masks ID numbers in what is kept and shown of a message:
+// applicants paste them into mail, and icpdesk never stores one raw.
+func maskPersonalData(m *Message) {
+	m.Subject = filing.MaskIDNumbersInText(m.Subject)
+	m.Text = filing.MaskIDNumbersInText(m.Text)
 }
 
 // ParseHeader decodes only a message's header: for messages over the size
@@ -211,6 +221,7 @@ func ParseHeader(r io.Reader, opts ParseOptions) (*Message, error) {
 	mt, params, _ := mh.ContentType()
 	m.ContentType, m.ReportType, p.declared = strings.ToLower(mt), strings.ToLower(params["report-type"]), params["charset"]
 	p.decodeHeader(mh)
+	maskPersonalData(m)
 	return m, nil
 }
 

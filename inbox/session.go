@@ -338,6 +338,9 @@ func (s *session) catchUp(ctx context.Context, full bool, sum *Summary) error {
 	if full {
 		first = 0
 	}
+	// Everything in the mailbox when the search runs is recorded once the
+	// pass succeeds: the deadline sweep may then flag deadlines up to here.
+	searchedAt := w.store.Now()
 	uids, err := s.search(ctx, first)
 	if err != nil {
 		return err
@@ -378,6 +381,10 @@ func (s *session) catchUp(ctx context.Context, full bool, sum *Summary) error {
 	}
 	if err := s.ingest(ctx, fresh, sum); err != nil {
 		return err
+	}
+	if err := w.store.MarkCaughtUp(ctx, mailbox, s.uidValidity, searchedAt); err != nil {
+		// Not fatal: the sweep waits a little longer; the next pass marks it.
+		w.log.WarnContext(ctx, "inbox: could not note the pass", "err", err)
 	}
 	w.setStatus(func(st *Status) { st.LastPass = time.Now() })
 	return nil

@@ -9,6 +9,8 @@ import (
 	"hash"
 	"io"
 	"os"
+
+	"example.com/icpdesk/filing"
 )
 
 // spool holds one fetched message: small ones in memory, larger ones in an
@@ -113,9 +115,15 @@ func (s *spool) compressed(max int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	raw, err := io.ReadAll(io.LimitReader(r, max))
+	if err != nil {
+		return nil, fmt.Errorf("compress raw message: %w", err)
+	}
 	var out bytes.Buffer
 	zw := gzip.NewWriter(&out)
-	if _, err := io.Copy(zw, io.LimitReader(r, max)); err != nil {
+	// ID numbers written plainly are masked even here (encoded ones cannot
+	// be found without the parsing that failed).
+	if _, err := io.WriteString(zw, filing.MaskIDNumbersInText(string(raw))); err != nil {
 		return nil, fmt.Errorf("compress raw message: %w", err)
 	}
 	if err := zw.Close(); err != nil {

@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -751,4 +752,57 @@ func TestIdleRefresh(t *testing.T) {
 			t.Errorf("%d reconnects, %d connections", st.Reconnects, srv.Connections())
 		}
 	})
+}
+
+// TestPassesMarkTheMailboxCaughtUp: the deadline sweep flags only deadlines
+// the inbox has read the mailbox past, so each complete pass records the
+// time of its search, and a pass that did not complete records nothing.
+func TestPassesMarkTheMailboxCaughtUp(t *testing.T) {
+	srv := inboxtest.NewMemory(t, inboxtest.MemOptions{})
+	var mu sync.Mutex
+	clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	st := storetest.Open(t, store.SQLite, store.WithClock(now), store.WithMessageIDDomain("example.cn"))
+	e := &env{t: t, ctx: context.Background(), st: st, srv: srv}
+	caught := func() (time.Time, bool) {
+		t.Helper()
+		at, ok, err := st.InboxCaughtUp(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at, ok
+	}
+	if _, ok := caught(); ok {
+		t.Fatal("caught up before any pass")
+	}
+	e.account("zhangsan@example.cn")
+	srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "你好", MessageID: mid("first")}.Bytes(), time.Time{})
+	w := e.watcher(e.config())
+	if _, err := w.PollOnce(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if at, ok := caught(); !ok || !at.Equal(now()) {
+		t.Fatalf("after a pass: caught up %v %v, want %v", at, ok, now())
+	}
+
+	// A pass that cannot read the mailbox leaves the mark where it was.
+	before := now()
+	advance(time.Hour)
+	srv.Outage(t, func() {
+		if _, err := w.PollOnce(e.ctx); err == nil {
+			t.Error("a pass during an outage succeeded")
+		}
+	})
+	if at, _ := caught(); !at.Equal(before) {
+		t.Fatalf("after a failed pass: caught up %v, want %v", at, before)
+	}
+
+	// The running watcher marks each pass IDLE wakes it for.
+	stop := run(t, w)
+	defer stop()
+	waitFor(t, "idle", func() bool { return w.Status().Idle })
+	advance(time.Hour)
+	srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "再问一下", MessageID: mid("second")}.Bytes(), time.Time{})
+	waitFor(t, "the pass after the arrival to be marked", func() bool { at, _ := caught(); return at.Equal(now()) })
 }

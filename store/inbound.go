@@ -809,6 +809,29 @@ func (t *Tx) InboundAcksSince(ctx context.Context, senders []string, since time.
 	return out, nil
 }
 
+// NoticedSince returns which of the filings had an email of kind enqueued
+// at or after since: the inbox tells an account holder about mail from
+// other addresses at most once a day per filing, however many arrive.
+func (t *Tx) NoticedSince(ctx context.Context, kind filing.EmailKind, filingIDs []int64, since time.Time) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for start := 0; start < len(filingIDs); start += bulkRows {
+		chunk := filingIDs[start:min(start+bulkRows, len(filingIDs))]
+		q, args, err := sqlx.In(`SELECT DISTINCT filing_id FROM outbox WHERE filing_id IN (?) AND kind = ? AND created_at >= ?`,
+			chunk, string(kind), dbTime(since))
+		if err != nil {
+			return nil, fmt.Errorf("find recent %s emails: %w", kind, err)
+		}
+		var ids []int64
+		if err := t.selectRows(ctx, &ids, q, args...); err != nil {
+			return nil, fmt.Errorf("find recent %s emails: %w", kind, err)
+		}
+		for _, id := range ids {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
 // InboundEvent is an audit event about a received message that changed no
 // stage: a bounce, an unverified sender, a staff link.
 type InboundEvent struct {
