@@ -94,14 +94,14 @@ func SweepFindOnlyForTest(ctx context.Context, s *Store, now time.Time) (int, er
 	var after time.Time
 	var afterID int64
 	for {
-		var due []dueFiling
-		if err := s.db.SelectContext(ctx, &due, s.db.Rebind(sweepQuery), sweepArgs(now, after, afterID)...); err != nil {
+		due, err := s.dueFilings(ctx, now, after, afterID)
+		if err != nil {
 			return n, err
 		}
-		if len(due) == 0 {
+		n += len(due)
+		if len(due) < sweepPage {
 			return n, nil
 		}
-		n += len(due)
 		after, afterID = *due[len(due)-1].Deadline, due[len(due)-1].ID
 	}
 }
