@@ -1,6 +1,7 @@
 package filing
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -76,6 +77,49 @@ func TestMaskIDNumbersInText(t *testing.T) {
 	} {
 		if got := MaskIDNumbersInText(in); got != want {
 			t.Errorf("MaskIDNumbersInText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// refMaskIDNumbersInText is MaskIDNumbersInText looking at every position:
+// the skipping version must find exactly what it finds.
+func refMaskIDNumbersInText(s string) string {
+	var b strings.Builder
+	start := 0
+	for i := 0; i+18 <= len(s); {
+		if !isDigit(s[i]) || (i > 0 && isAlnum(s[i-1])) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && j-i < 17 && isDigit(s[j]) {
+			j++
+		}
+		if j-i == 17 && j < len(s) && (isDigit(s[j]) || s[j] == 'X' || s[j] == 'x') &&
+			(j+1 == len(s) || !isAlnum(s[j+1])) && ValidateIDNumber(s[i:j+1]) == nil {
+			b.WriteString(s[start:i])
+			b.WriteString(MaskIDNumber(s[i : j+1]))
+			start, i = j+1, j+1
+			continue
+		}
+		i = j + 1
+	}
+	b.WriteString(s[start:])
+	return b.String()
+}
+
+func TestMaskIDNumbersInTextMatchesReference(t *testing.T) {
+	pieces := []string{"11010519491231002X", "330106198503121231", "11010519491231002x", "110105194912310021",
+		"0", "1", "7", "X", "x", "a", "-", " ", "号", "，", "13800138000", "2026"}
+	r := rand.New(rand.NewPCG(7, 8))
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := r.IntN(12); k >= 0; k-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := MaskIDNumbersInText(s), refMaskIDNumbersInText(s); got != want {
+			t.Fatalf("MaskIDNumbersInText(%q) = %q, want %q", s, got, want)
 		}
 	}
 }
