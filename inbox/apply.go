@@ -651,27 +651,12 @@ func (p *Processor) ackFor(v Verdict, m *Message, acks *ackBudget) string {
 	switch {
 	case m.ListHeaders:
 		return store.AckSuppressed
-	case v.Decision == DecisionUnverified && !strongLink(v.Link.Rule):
-		// ICP numbers and domains are public (a site's footer shows its
-		// number): anyone may mention them, and that is no news to the
-		// holder. Staff see the message in the digest.
-		return store.AckSuppressed
 	case v.Decision == DecisionUnverified && v.Link.Filing != nil && acks.noticed[v.Link.Filing.ID]:
 		return store.AckRateLimited
 	case p.ackLimit <= 0 || acks.bySender[strings.ToLower(m.From.Addr)] >= p.ackLimit:
 		return store.AckRateLimited
 	}
 	return store.AckQueued
-}
-
-// strongLink reports whether a message linked by rule knew something only
-// the filing's applicant or our own email to them holds.
-func strongLink(rule Rule) bool {
-	switch rule {
-	case RuleInReplyTo, RuleReferences, RuleSubjectTag, RuleReference, RuleStaff:
-		return true
-	}
-	return false
 }
 
 // ackBudget is what may still be answered: acknowledgements per sender per

@@ -36,8 +36,7 @@
 // What is kept of a message has ID numbers masked (subject, text, the raw
 // bytes of one that could not be parsed). Mail about a filing from an
 // address not registered for it changes nothing; the account holder is
-// told (without the stranger's subject) only when the message named the
-// filing's reference or replied to our email, at most once a day per filing.
+// told (without the stranger's subject) at most once a day per filing.
 //
 // The daemon builds a Watcher with NewWatcher (FromConfig reads the [imap]
 // section) and calls Run until shutdown; Status, Ready and CheckReady serve
