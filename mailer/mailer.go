@@ -23,8 +23,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/wneessen/go-mail"
-
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/templates"
@@ -384,47 +382,92 @@ func (s *Service) DrainOnce(ctx context.Context) (Summary, error) {
 	return s.drainSafely(ctx, s.log)
 }
 
-// claimed is the result of one claim.
+// claimed is one claim: its rows and, once claimed, the same rows prepared
+// in order.
 type claimed struct {
-	rows []store.OutboxMessage
-	err  error
+	rows  []store.OutboxMessage
+	err   error
+	ready chan prepared // closed after the last row, or once stopped
+	stop  chan struct{}
+	once  sync.Once
 }
 
 // claimAsync claims the next batch while the current one is being sent, so
-// the database's round trip and commit are off the sending path.
-func (s *Service) claimAsync(ctx context.Context) <-chan claimed {
-	ch := make(chan claimed, 1)
+// the database's round trip and commit are off the sending path. It then
+// prepares the batch's first messages at once: they are ready when the
+// current batch ends, rather than rendered only then, behind the claim and
+// the recording that compete for the CPU at that moment.
+func (s *Service) claimAsync(ctx context.Context, log *slog.Logger, bg lane) <-chan *claimed {
+	ch := make(chan *claimed, 1)
 	go func() {
-		var c claimed
-		defer func() {
-			if r := recover(); r != nil {
-				s.panics.Add(1)
-				s.log.ErrorContext(ctx, "panic while claiming", "panic", r, "stack", string(debug.Stack()))
-				c = claimed{err: fmt.Errorf("panic while claiming: %v", r)}
-			}
-			ch <- c
+		c := &claimed{ready: make(chan prepared, prepareAhead), stop: make(chan struct{})}
+		defer close(c.ready)
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					s.panics.Add(1)
+					log.ErrorContext(ctx, "panic while claiming", "panic", r, "stack", string(debug.Stack()))
+					c.rows, c.err = nil, fmt.Errorf("panic while claiming: %v", r)
+				}
+			}()
+			qctx, cancel := context.WithTimeout(ctx, dbTimeout)
+			defer cancel()
+			bg.run(func() { c.rows, c.err = s.st.ClaimDue(qctx, s.now(), s.set.Batch, s.lease) })
 		}()
-		qctx, cancel := context.WithTimeout(ctx, dbTimeout)
-		defer cancel()
-		c.rows, c.err = s.st.ClaimDue(qctx, s.now(), s.set.Batch, s.lease)
+		ch <- c
+		if c.err != nil {
+			return
+		}
+		defer s.recoverTop(ctx, "renderer")
+		for _, m := range c.rows {
+			var p prepared
+			bg.run(func() { p = s.prepare(ctx, log, m) })
+			select {
+			case c.ready <- p:
+			case <-c.stop:
+				return
+			}
+		}
 	}()
 	return ch
+}
+
+// close stops preparing c's rows and waits until the preparer has ended.
+func (c *claimed) close() {
+	c.once.Do(func() { close(c.stop) })
+	for range c.ready {
+	}
 }
 
 // dbTimeout bounds each database call, so a hung database stalls a worker
 // for a while, not for ever.
 const dbTimeout = 30 * time.Second
 
+// lane runs a drain's background work (claiming, preparing, recording) one
+// task at a time. The sending goroutine and the SMTP session's round trips
+// need a CPU the moment a reply arrives; two background tasks at once would
+// take both of a small machine's, and every reply would wait.
+type lane chan struct{}
+
+func (l lane) run(fn func()) {
+	l <- struct{}{}
+	defer func() { <-l }()
+	fn()
+}
+
 // drain claims and sends batches until no row is due. While a full batch
 // is sent, the next one is claimed, and the previous one's deliveries are
 // recorded, in the background.
 func (s *Service) drain(ctx context.Context, c *conn, log *slog.Logger) (sum Summary, err error) {
-	b := &batchState{conn: c, log: log, rec: s.startRecorder(ctx, log)}
-	var next <-chan claimed
+	bg := make(lane, 1)
+	b := &batchState{conn: c, log: log, rec: s.startRecorder(ctx, log, bg)}
+	var next <-chan *claimed
 	defer func() {
 		if next != nil {
 			// Claimed ahead but not needed: back to the queue untouched.
-			if c := <-next; len(c.rows) > 0 {
+			c := <-next
+			c.close()
+			if len(c.rows) > 0 {
 				for _, m := range c.rows {
 					b.release = append(b.release, m.ID)
 				}
@@ -441,22 +484,23 @@ func (s *Service) drain(ctx context.Context, c *conn, log *slog.Logger) (sum Sum
 			return sum, err
 		}
 		if next == nil {
-			next = s.claimAsync(ctx)
+			next = s.claimAsync(ctx, log, bg)
 		}
 		got := <-next
 		next = nil
-		if got.err != nil {
-			return sum, got.err
-		}
-		if len(got.rows) == 0 {
+		if got.err != nil || len(got.rows) == 0 {
+			got.close()
+			if got.err != nil {
+				return sum, got.err
+			}
 			return sum, b.down
 		}
 		sum.Claimed += len(got.rows)
 		if len(got.rows) == s.set.Batch {
 			s.pokeAll() // more is waiting: let idle workers help
-			next = s.claimAsync(ctx)
+			next = s.claimAsync(ctx, log, bg)
 		}
-		one, err := s.sendBatch(ctx, b, got.rows)
+		one, err := s.sendBatch(ctx, b, got)
 		sum.add(one)
 		if err != nil {
 			return sum, err
@@ -473,7 +517,7 @@ type recorder struct {
 	err  error
 }
 
-func (s *Service) startRecorder(ctx context.Context, log *slog.Logger) *recorder {
+func (s *Service) startRecorder(ctx context.Context, log *slog.Logger, bg lane) *recorder {
 	r := &recorder{in: make(chan []store.SentMark, 2), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
@@ -487,7 +531,9 @@ func (s *Service) startRecorder(ctx context.Context, log *slog.Logger) *recorder
 			}
 		}()
 		for marks := range r.in {
-			if err := s.recordSent(ctx, log, marks); err != nil && r.err == nil {
+			var err error
+			bg.run(func() { err = s.recordSent(ctx, log, marks) })
+			if err != nil && r.err == nil {
 				r.err = err
 			}
 		}
@@ -523,73 +569,60 @@ type batchState struct {
 // if the process dies, these are the emails that would go out twice.
 const flushAfter = 2 * time.Second
 
-// prepareAhead is how many messages are rendered ahead of the one being
-// sent. Rendering runs while the SMTP round trips of earlier messages wait
-// on the network, so it costs almost no time on the sending path.
+// prepareAhead is how many messages are prepared (rendered, built and
+// encoded) ahead of the one being sent. Preparing runs while the SMTP round
+// trips of earlier messages wait on the network, so it costs almost no time
+// on the sending path.
 const prepareAhead = 16
 
 // prepared is a message ready to send, or the reason it cannot be.
 type prepared struct {
 	m     store.OutboxMessage
-	msg   *mail.Msg
+	out   *outgoing
 	mid   string // the Message-ID sent
 	newID string // set when the row had none: stored when marked sent
 	fail  string // not empty: cannot be sent (undecodable, unrenderable)
 }
 
-func (s *Service) sendBatch(ctx context.Context, b *batchState, rows []store.OutboxMessage) (Summary, error) {
+// sendBatch sends the claimed rows as they are prepared, and releases those
+// it did not try.
+func (s *Service) sendBatch(ctx context.Context, b *batchState, c *claimed) (Summary, error) {
 	var sum Summary
-	ready := make(chan prepared, prepareAhead)
-	stop := make(chan struct{})
-	go func() {
-		defer close(ready)
-		defer s.recoverTop(ctx, "renderer")
-		for _, m := range rows {
-			select {
-			case ready <- s.prepare(ctx, b.log, m):
-			case <-stop:
-				return
-			}
-		}
-	}()
 	done := 0
-	for p := range ready {
+	for p := range c.ready {
 		// Stop taking messages on Stop or when the claim would expire
 		// before another full send could finish.
 		if s.stopping() || ctx.Err() != nil || !s.now().Add(s.set.Timeout).Before(p.m.LeaseUntil) {
 			break
 		}
 		s.deliver(ctx, b, p, &sum)
+		p.out.free()
 		done++
 		if len(b.sent) > 0 && s.now().Sub(b.oldestSent) > flushAfter {
 			if err := s.flush(ctx, b); err != nil {
-				close(stop)
-				for range ready {
-				}
+				c.close()
 				return sum, err
 			}
 		}
 	}
-	close(stop)
-	for range ready { // let the renderer finish
-	}
-	if done < len(rows) {
-		for _, m := range rows[done:] {
+	c.close() // let the preparer finish
+	if done < len(c.rows) {
+		for _, m := range c.rows[done:] {
 			b.release = append(b.release, m.ID)
 		}
-		sum.Released += len(rows) - done
+		sum.Released += len(c.rows) - done
 	}
 	return sum, s.flush(ctx, b)
 }
 
-// prepare renders and builds one message. It does no I/O.
+// prepare renders, builds and encodes one message. It does no I/O.
 func (s *Service) prepare(ctx context.Context, log *slog.Logger, m store.OutboxMessage) (p prepared) {
 	p.m = m
 	defer func() {
 		if r := recover(); r != nil {
 			s.panics.Add(1)
 			log.ErrorContext(ctx, "panic while rendering", "outbox_id", m.ID, "kind", m.Kind, "panic", r, "stack", string(debug.Stack()))
-			p.msg, p.fail = nil, fmt.Sprintf("internal error: %v", r)
+			p.out, p.fail = nil, fmt.Sprintf("internal error: %v", r)
 		}
 	}()
 	if m.NoticeErr != nil {
@@ -609,9 +642,12 @@ func (s *Service) prepare(ctx context.Context, log *slog.Logger, m store.OutboxM
 		p.mid = newMessageID(s.set.FromAddress)
 		p.newID = p.mid
 	}
-	if p.msg, err = s.build(m, e, p.mid, s.now()); err != nil {
+	msg, err := s.build(m, e, p.mid, s.now())
+	if err != nil {
 		p.fail = err.Error()
+		return p
 	}
+	p.out = encode(msg, p.mid)
 	return p
 }
 
@@ -652,8 +688,8 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 			s.retryLater(ctx, b, m, sum, err.Error(), log())
 			return
 		}
-		err := b.conn.send(p.msg)
-		if err != nil && p.msg.IsDelivered() {
+		delivered, err := b.conn.sendEncoded(p.out)
+		if err != nil && delivered {
 			// Accepted; only the RSET afterwards failed. The next
 			// message gets a new session.
 			b.conn.close()

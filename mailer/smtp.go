@@ -1,12 +1,15 @@
 package mailer
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
@@ -135,6 +138,169 @@ func (c *conn) send(m *mail.Msg) error {
 	return c.client.SendWithSMTPClient(c.sc, m)
 }
 
+// outgoing is a message encoded ahead of sending, with its envelope.
+type outgoing struct {
+	from   string
+	rcpts  []string
+	data   *bytes.Buffer
+	mid    string
+	reason mail.SendErrReason // with err: the step that failed, as go-mail names it
+	err    error
+}
+
+// encodedPool recycles the buffers of sent messages.
+var encodedPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// encode writes msg out as it will go on the wire, with its envelope as
+// go-mail takes it. Encoding (quoted-printable, MIME parts, DKIM) costs as
+// much CPU as the SMTP session itself; done here, ahead, it is off the
+// session's round trips. A failure is kept and reported by sendEncoded at the
+// step where go-mail would have reported it, so it is handled as before.
+func encode(msg *mail.Msg, mid string) *outgoing {
+	o := &outgoing{mid: mid}
+	if o.from, o.err = msg.GetSender(false); o.err != nil {
+		o.reason = mail.ErrGetSender
+		return o
+	}
+	if o.rcpts, o.err = msg.GetRecipients(); o.err != nil {
+		o.reason = mail.ErrGetRcpts
+		return o
+	}
+	o.data = encodedPool.Get().(*bytes.Buffer)
+	o.data.Reset()
+	if _, o.err = msg.WriteTo(o.data); o.err != nil {
+		o.reason = mail.ErrWriteContent
+	}
+	return o
+}
+
+// free returns o's buffer for reuse once it has been sent.
+func (o *outgoing) free() {
+	if o != nil && o.data != nil {
+		encodedPool.Put(o.data)
+		o.data = nil
+	}
+}
+
+// sendEncoded sends o on the session in the steps of go-mail's
+// SendWithSMTPClient: NOOP to check the session and extend its deadline,
+// MAIL, RCPT, DATA, then RSET. Failures are reported as go-mail reports
+// them (the step and the server's reply). delivered is true once the server
+// has accepted the message, even if the RSET afterwards failed.
+func (c *conn) sendEncoded(o *outgoing) (delivered bool, err error) {
+	if c.sc == nil {
+		return false, errors.New("no SMTP session")
+	}
+	if !c.sc.HasConnection() || c.sc.Noop() != nil {
+		return false, newSendError(mail.ErrConnCheck, o, mail.ErrNoActiveConnection)
+	}
+	if c.sc.UpdateDeadline(c.set.Timeout) != nil {
+		return false, newSendError(mail.ErrConnCheck, o, mail.ErrDeadlineExtendFailed)
+	}
+	if o.err != nil && o.reason != mail.ErrWriteContent {
+		return false, newSendError(o.reason, o, o.err)
+	}
+	if err := c.sc.Mail(o.from); err != nil {
+		se := newSendError(mail.ErrSMTPMailFrom, o, err)
+		if rerr := c.sc.Reset(); rerr != nil {
+			se.errs = append(se.errs, rerr)
+		}
+		return false, se
+	}
+	var rcptErr *sendError
+	for _, rcpt := range o.rcpts {
+		if err := c.sc.Rcpt(rcpt); err != nil {
+			if rcptErr == nil {
+				rcptErr = &sendError{reason: mail.ErrSMTPRcptTo, mid: o.mid}
+			}
+			rcptErr.errs = append(rcptErr.errs, err)
+			rcptErr.rcpts = append(rcptErr.rcpts, rcpt)
+			rcptErr.code = smtpCode(err)
+		}
+	}
+	if rcptErr != nil {
+		if rerr := c.sc.Reset(); rerr != nil {
+			rcptErr.errs = append(rcptErr.errs, rerr)
+		}
+		return false, rcptErr
+	}
+	w, err := c.sc.Data()
+	if err != nil {
+		return false, newSendError(mail.ErrSMTPData, o, err)
+	}
+	if o.err != nil {
+		// The encoding failed: as when go-mail fails writing the content,
+		// the DATA is left unfinished and the session is closed.
+		return false, newSendError(mail.ErrWriteContent, o, o.err)
+	}
+	if _, err := w.Write(o.data.Bytes()); err != nil {
+		return false, newSendError(mail.ErrWriteContent, o, err)
+	}
+	if err := w.Close(); err != nil {
+		return false, newSendError(mail.ErrSMTPDataClose, o, err)
+	}
+	if err := c.sc.Reset(); err != nil {
+		return true, newSendError(mail.ErrSMTPReset, o, err)
+	}
+	return true, nil
+}
+
+// sendError is a failed send of an encoded message. Its text is that of
+// go-mail's SendError, which staff see in the outbox and in alerts.
+type sendError struct {
+	reason mail.SendErrReason
+	errs   []error
+	rcpts  []string
+	mid    string
+	code   int // the server's reply code, 0 if none
+}
+
+func newSendError(reason mail.SendErrReason, o *outgoing, err error) *sendError {
+	return &sendError{reason: reason, errs: []error{err}, mid: o.mid, code: smtpCode(err)}
+}
+
+func (e *sendError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.reason.String())
+	for i, err := range e.errs {
+		if i == 0 {
+			b.WriteString(":")
+		} else {
+			b.WriteString(",")
+		}
+		b.WriteString(" " + err.Error())
+	}
+	if len(e.rcpts) > 0 {
+		b.WriteString(", affected recipient(s): " + strings.Join(e.rcpts, ", "))
+	}
+	if e.mid != "" {
+		b.WriteString(", affected message ID: " + e.mid)
+	}
+	return b.String()
+}
+
+func (e *sendError) Unwrap() []error { return e.errs }
+
+// smtpCode reads the reply code at the start of an SMTP error, as go-mail
+// does: 4xx and 5xx only.
+func smtpCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if inner := errors.Unwrap(err); inner != nil {
+		err = inner
+	}
+	text := err.Error()
+	if len(text) < 3 || (text[0] != '4' && text[0] != '5') {
+		return 0
+	}
+	code, cerr := strconv.Atoi(text[:3])
+	if cerr != nil {
+		return 0
+	}
+	return code
+}
+
 // close ends the session politely if it is alive and closes the socket in
 // any case: after a failed QUIT, go-mail leaves it open.
 func (c *conn) close() {
@@ -167,25 +333,32 @@ const (
 	outcomePermanent         // 5xx, or a message we cannot send: fail for good
 )
 
-// classify reads a go-mail send error. IsTemp only looks for a leading
-// "4" in the text, so a dropped connection counts as permanent there
-// (notes §4); here anything without an SMTP code is the connection's fault
-// and retried.
+// classify reads a send error (go-mail's, or sendEncoded's in its terms).
+// IsTemp only looks for a leading "4" in the text, so a dropped connection
+// counts as permanent there (notes §4); here anything without an SMTP code
+// is the connection's fault and retried.
 func classify(err error) (outcome, int) {
 	if err == nil {
 		return outcomeSent, 0
 	}
+	var reason mail.SendErrReason
+	var code int
+	var own *sendError
 	var se *mail.SendError
-	if !errors.As(err, &se) {
+	switch {
+	case errors.As(err, &own):
+		reason, code = own.reason, own.code
+	case errors.As(err, &se):
+		reason, code = se.Reason, se.ErrorCode()
+	default:
 		return outcomeDropped, 0
 	}
-	switch se.Reason {
+	switch reason {
 	case mail.ErrConnCheck:
 		return outcomeConnCheck, 0
 	case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
 		return outcomePermanent, 0
 	}
-	code := se.ErrorCode()
 	switch {
 	case code == 421:
 		return outcomeDropped, code

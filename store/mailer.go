@@ -72,10 +72,15 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease ti
 	}
 	until := dbTime(now.Add(lease))
 	const returning = ` RETURNING id, kind, language, recipient, filing_id, account_id, payload, attempts, message_id, created_at`
-	// SQLite computes the IN list once, inside the write lock.
+	// SQLite computes the IN list once, inside the write lock. Without
+	// statistics it would find the due rows through outbox_status_idx and
+	// sort every queued row, and look the claimed ids up by scanning every
+	// queued row again: a claim would cost the whole backlog. INDEXED BY
+	// reads the first rows of the due index in order; the unary + keeps the
+	// outer status check off the index, so each id is a rowid lookup.
 	q := `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
-		WHERE status = 'queued' AND id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
-			ORDER BY next_attempt_at, id LIMIT ?)` + returning
+		WHERE +status = 'queued' AND id IN (SELECT id FROM outbox INDEXED BY outbox_due_idx
+			WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)` + returning
 	if s.dialect == Postgres {
 		// PostgreSQL may re-run an IN subquery while updating, and a LIMIT
 		// with SKIP LOCKED then yields more rows than asked for (seen in this
@@ -92,7 +97,21 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease ti
 		args = []any{dbTime(now), limit, until}
 	}
 	var rows []claimedRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q), args...); err != nil {
+	if s.dialect == Postgres {
+		err := s.InTx(ctx, func(t *Tx) error {
+			// Statistics lag behind a burst of enqueues; estimating few due
+			// rows, the planner would bitmap-scan and sort every due row (and
+			// every dead index entry) to return the first few, on each claim.
+			// The due index already holds them in order.
+			if _, err := t.exec(ctx, `SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off`); err != nil {
+				return err
+			}
+			return t.selectRows(ctx, &rows, q, args...)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("claim outbox: %w", err)
+		}
+	} else if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q), args...); err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
@@ -140,6 +159,15 @@ func (s *Store) MarkSent(ctx context.Context, marks []SentMark) (int, error) {
 	}
 	total := 0
 	err := s.InTx(ctx, func(t *Tx) error {
+		if s.dialect == Postgres {
+			// Else, with lagging statistics, the planner bitmap-scans every
+			// 'sending' entry of outbox_status_idx (dead ones included) and
+			// hash-joins them, where one primary-key lookup per row is all
+			// that is needed.
+			if _, err := t.exec(ctx, `SET LOCAL enable_bitmapscan = off`); err != nil {
+				return fmt.Errorf("mark %d emails sent: %w", len(marks), err)
+			}
+		}
 		for start := 0; start < len(marks); start += markSentChunk {
 			chunk := marks[start:min(start+markSentChunk, len(marks))]
 			var b strings.Builder
