@@ -187,7 +187,7 @@ func (s *Store) dueFilings(ctx context.Context, cutoff, afterDeadline time.Time,
 	var due []dueFiling
 	for rows.Next() {
 		var d dueFiling
-		if err := rows.Scan(&d.ID, &d.Reference, &d.Deadline, &d.ReturnedAt, &d.Returns); err != nil {
+		if err := rows.Scan(&d.ID, &d.Reference, &d.Deadline); err != nil {
 			return nil, err
 		}
 		due = append(due, d)
@@ -248,8 +248,9 @@ func (s *Store) changeBatch(ctx context.Context, reqs []ChangeRequest) ([]Change
 // sweepQuery pages through the filings past their deadline in deadline
 // order. The row-value keyset is an index condition on the partial index
 // filings_awaiting_deadline_idx (deadline, id), so each page starts where the
-// last ended instead of rescanning from the oldest deadline.
-const sweepQuery = `SELECT id, reference, deadline, returned_at, returns FROM filings
+// last ended instead of rescanning from the oldest deadline. It reads only
+// what the sweep uses: the change itself rereads the filing, locked.
+const sweepQuery = `SELECT id, reference, deadline FROM filings
 	WHERE deadline IS NOT NULL AND NOT overdue AND deadline <= ? AND (deadline, id) > (?, ?)
 	ORDER BY deadline, id LIMIT ?`
 
