@@ -3,6 +3,8 @@ package demo
 import (
 	"context"
 	"mime"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,6 +26,14 @@ func TestStory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close(ctx)
+	t.Cleanup(func() {
+		// What the daemon logged is what explains a step that never came.
+		if t.Failed() {
+			if log, err := os.ReadFile(filepath.Join(d.Dir, "icpdesk.log")); err == nil {
+				t.Logf("daemon log:\n%s", log)
+			}
+		}
+	})
 	sum, err := d.Story(ctx)
 	if err != nil {
 		t.Fatalf("story: %v\n%s", err, out.String())

@@ -30,6 +30,7 @@ type session struct {
 	caps        imap.CapSet
 	uidValidity uint32
 	lastUID     uint32
+	foundMail   bool            // the last pass's search found messages
 	keywords    bool            // the mailbox accepts our keyword
 	retryMove   []uint32        // recorded messages whose move failed; tried again next pass
 	toMove      []uint32        // committed, to be moved
@@ -346,6 +347,7 @@ func (s *session) catchUp(ctx context.Context, full bool, sum *Summary) error {
 		return err
 	}
 	sum.Found += len(uids)
+	s.foundMail = len(uids) > 0
 	var old, fresh []uint32
 	for _, u := range uids {
 		if u <= s.lastUID {
@@ -1057,12 +1059,20 @@ func (s *session) idleLoop(ctx context.Context) error {
 			}()
 			done <- idle.Wait()
 		}()
-		timer := time.NewTimer(cfg.IdleRefresh)
+		// Mail arriving between a pass's last command and the start of IDLE
+		// is not announced by every server (go-imap's own in-memory one,
+		// Cyrus before 3.4): after a pass that found mail, look once more
+		// shortly, rather than at the next refresh.
+		wait, recheck := cfg.IdleRefresh, false
+		if s.foundMail && idleRecheck < wait {
+			wait, recheck = idleRecheck, true
+		}
+		timer := time.NewTimer(wait)
 		refresh := false
 		select {
 		case <-s.wake:
 		case <-timer.C:
-			refresh = true
+			refresh = !recheck // a recheck's SEARCH proves the connection
 		case err := <-done:
 			timer.Stop()
 			return fmt.Errorf("connection lost while idle: %w", errOr(err, errors.New("IDLE ended")))
@@ -1092,6 +1102,10 @@ func (s *session) idleLoop(ctx context.Context) error {
 		}
 	}
 }
+
+// idleRecheck is how soon after a pass that found mail the mailbox is
+// searched again (see idleLoop).
+const idleRecheck = 2 * time.Second
 
 // stopIdle ends IDLE and waits for the server's answer, within d.
 func (s *session) stopIdle(idle *imapclient.IdleCommand, done <-chan error, d time.Duration) error {

@@ -11,8 +11,10 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -385,6 +387,8 @@ type proxy struct {
 	refuse  bool
 	count   int
 	wg      sync.WaitGroup
+
+	muteExists atomic.Bool
 }
 
 func newProxy(t testing.TB, backend string) *proxy {
@@ -436,14 +440,18 @@ func (p *proxy) accept() {
 		p.conns[c], p.conns[b] = true, true
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(c, b)
-		go p.pipe(b, c)
+		go p.pipe(c, b, true)
+		go p.pipe(b, c, false)
 	}
 }
 
-func (p *proxy) pipe(dst, src net.Conn) {
+func (p *proxy) pipe(dst, src net.Conn, fromServer bool) {
 	defer p.wg.Done()
-	_, _ = io.Copy(dst, src) // ends when either side closes
+	if fromServer {
+		_ = p.copyFiltered(dst, src)
+	} else {
+		_, _ = io.Copy(dst, src) // ends when either side closes
+	}
 	dst.Close()
 	src.Close()
 	p.mu.Lock()
@@ -451,6 +459,62 @@ func (p *proxy) pipe(dst, src net.Conn) {
 	delete(p.conns, src)
 	p.mu.Unlock()
 }
+
+// existsLine is an untagged EXISTS response: the server telling a client,
+// in IDLE or after a command, that the mailbox holds new mail.
+var existsLine = regexp.MustCompile(`^\* [0-9]+ EXISTS\r?\n$`)
+
+// copyFiltered copies the server's responses, leaving out EXISTS responses
+// while MuteExists is on. Unmuted, bytes pass as they arrive (TLS records
+// hold no line ends); muted, whole lines do, the rest waiting for its end.
+func (p *proxy) copyFiltered(dst io.Writer, src io.Reader) error {
+	buf := make([]byte, 64<<10)
+	var held []byte   // the start of a line not yet ended (muted only)
+	lineStart := true // the next byte starts a line
+	write := func(b []byte) error {
+		if len(b) == 0 {
+			return nil
+		}
+		lineStart = b[len(b)-1] == '\n'
+		_, err := dst.Write(b)
+		return err
+	}
+	for {
+		n, err := src.Read(buf)
+		data := append(held, buf[:n]...)
+		held = nil
+		if !p.muteExists.Load() {
+			if werr := write(data); werr != nil {
+				return werr
+			}
+		} else {
+			for {
+				i := bytes.IndexByte(data, '\n')
+				if i < 0 {
+					break
+				}
+				line := data[:i+1]
+				data = data[i+1:]
+				if lineStart && existsLine.Match(line) {
+					continue
+				}
+				if werr := write(line); werr != nil {
+					return werr
+				}
+			}
+			held = append([]byte(nil), data...)
+		}
+		if err != nil {
+			_ = write(held)
+			return err
+		}
+	}
+}
+
+// MuteExists makes the server's connections stop (or resume) telling
+// clients about new mail, as a server that misses a notification does: a
+// message appended just before IDLE begins, say.
+func (s *Server) MuteExists(on bool) { s.proxy.muteExists.Store(on) }
 
 func (p *proxy) dropAll() {
 	p.mu.Lock()
