@@ -348,6 +348,9 @@ func (s *session) catchUp(ctx context.Context, full bool, sum *Summary) error {
 	}
 	sum.Found += len(uids)
 	s.foundMail = len(uids) > 0
+	if full {
+		s.noteLeft(ctx, uids)
+	}
 	var old, fresh []uint32
 	for _, u := range uids {
 		if u <= s.lastUID {
@@ -390,6 +393,37 @@ func (s *session) catchUp(ctx context.Context, full bool, sum *Summary) error {
 	}
 	w.setStatus(func(st *Status) { st.LastPass = time.Now() })
 	return nil
+}
+
+// noteLeft notes as moved the recorded messages no longer in the mailbox
+// (present: every UID a full pass found there). A process that died between
+// a MOVE and noting it, or whose MOVE the server carried out after the
+// client gave up waiting, left them unnoted, and no later pass sees them.
+func (s *session) noteLeft(ctx context.Context, present []uint32) {
+	w := s.w
+	unmoved, err := w.store.UnmovedUIDs(ctx, w.cfg.Mailbox, s.uidValidity)
+	if err != nil {
+		w.log.WarnContext(ctx, "inbox: could not check for messages moved but not noted", "err", err)
+		return
+	}
+	here := make(map[uint32]bool, len(present))
+	for _, u := range present {
+		here[u] = true
+	}
+	var left []uint32
+	for _, u := range unmoved {
+		if !here[u] {
+			left = append(left, u)
+		}
+	}
+	if len(left) == 0 {
+		return
+	}
+	if err := w.store.MarkInboundMoved(ctx, w.cfg.Mailbox, s.uidValidity, left, nil, w.store.Now()); err != nil {
+		w.log.WarnContext(ctx, "inbox: could not note messages moved earlier", "count", len(left), "err", err)
+		return
+	}
+	w.log.InfoContext(ctx, "inbox: recorded messages had left the mailbox without the move being noted; noted now", "count", len(left))
 }
 
 // commitResult is a batch's commit, done in the background while the next
@@ -732,8 +766,13 @@ func (s *session) moveRecorded(ctx context.Context, uids []uint32, dupIDs []stri
 	s.w.mu.Lock()
 	s.w.stats.Moved += int64(len(uids))
 	s.w.mu.Unlock()
-	// Noted even if shutdown began meanwhile: the messages have left the
-	// mailbox, so no later pass would note it.
+	if s.w.afterMove != nil {
+		if err := s.w.afterMove(uids); err != nil {
+			return err
+		}
+	}
+	// Noted even if shutdown began meanwhile (a later connection's first
+	// pass would otherwise have to: see noteLeft).
 	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.cfg.CommandTimeout)
 	defer cancel()
 	if err := s.w.store.MarkInboundMoved(nctx, s.w.cfg.Mailbox, s.uidValidity, uids, dupIDs, s.w.store.Now()); err != nil {

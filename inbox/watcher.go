@@ -231,6 +231,9 @@ type Watcher struct {
 	// afterCommit runs between a batch's commit and its move (tests
 	// simulate a crash there).
 	afterCommit func(uids []uint32) error
+	// afterMove runs between a move and noting it (tests simulate a crash
+	// there too).
+	afterMove func(uids []uint32) error
 }
 
 // Option configures a Watcher.

@@ -352,6 +352,46 @@ func TestCrashBetweenCommitAndMove(t *testing.T) {
 	})
 }
 
+// TestCrashBetweenMoveAndNote: the process dies after the server moved the
+// messages, before it noted the move. The next connection's first pass
+// finds them recorded and gone, and notes them moved, without touching them.
+func TestCrashBetweenMoveAndNote(t *testing.T) {
+	inboxtest.Each(t, func(t *testing.T, srv *inboxtest.Server) {
+		sc := newScenario(t, srv, store.SQLite)
+		e := sc.env
+		srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("moved")}.Bytes(), time.Time{})
+		srv.Append(t, inboxtest.Mail{From: "nobody@example.com", Subject: "你好", MessageID: mid("stays")}.Bytes(), time.Time{})
+		crash := errors.New("simulated crash")
+		w1 := e.watcher(e.config())
+		w1.afterMove = func([]uint32) error { return crash }
+		if _, err := w1.PollOnce(e.ctx); !errors.Is(err, crash) {
+			t.Fatalf("poll: %v", err)
+		}
+		if srv.Count(t, srv.Mailbox) != 0 || srv.Count(t, srv.Processed) != 2 {
+			t.Fatal("want both messages moved")
+		}
+		if e.inbound(mid("moved")).MovedAt != nil {
+			t.Fatal("the move was noted before the crash")
+		}
+		w2 := e.watcher(e.config()) // a new process
+		sum, err := w2.PollOnce(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Found != 0 || sum.Moved != 0 || sum.Recorded != 0 {
+			t.Errorf("second pass %+v: want nothing found, moved or recorded", sum)
+		}
+		for _, id := range []string{"moved", "stays"} {
+			if e.inbound(mid(id)).MovedAt == nil {
+				t.Errorf("the move of %s is not noted", id)
+			}
+		}
+		if n := e.emails(filing.EmailResubmissionReceived, "zhangsan@example.cn"); n != 1 {
+			t.Errorf("%d acknowledgements", n)
+		}
+	})
+}
+
 // TestUIDValidityChange: the server renumbers the mailbox, with messages
 // already recorded (one moved, one not) back in it beside new ones. The
 // rescan records only the new ones; nothing is done twice.

@@ -282,6 +282,21 @@ func (s *Store) RecordedUIDs(ctx context.Context, mailbox string, uidValidity ui
 	return out, nil
 }
 
+// UnmovedUIDs returns the UIDs of the messages recorded from a mailbox (as
+// numbered under uidValidity) not yet noted as moved out of it.
+func (s *Store) UnmovedUIDs(ctx context.Context, mailbox string, uidValidity uint32) ([]uint32, error) {
+	var uids []int64
+	if err := s.db.SelectContext(ctx, &uids, s.db.Rebind(`SELECT uid FROM inbound_messages
+		WHERE mailbox = ? AND uidvalidity = ? AND moved_at IS NULL`), mailbox, int64(uidValidity)); err != nil {
+		return nil, fmt.Errorf("find messages not moved: %w", err)
+	}
+	out := make([]uint32, len(uids))
+	for i, u := range uids {
+		out[i] = uint32(u)
+	}
+	return out, nil
+}
+
 // MarkInboundMoved notes that messages were moved to the processed mailbox:
 // by UID at this UIDVALIDITY, and by Message-ID for messages recorded under
 // an earlier one.
