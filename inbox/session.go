@@ -1100,7 +1100,7 @@ func (s *session) idleLoop(ctx context.Context) error {
 		}()
 		// Mail arriving between a pass's last command and the start of IDLE
 		// is not announced by every server (go-imap's own in-memory one,
-		// Cyrus before 3.4): after a pass that found mail, look once more
+		// older Cyrus releases): after a pass that found mail, look once more
 		// shortly, rather than at the next refresh.
 		wait, recheck := cfg.IdleRefresh, false
 		if s.foundMail && idleRecheck < wait {
