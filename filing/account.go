@@ -35,7 +35,7 @@ func NewAccount(email, name string, lang Language, customer bool, now time.Time)
 	if err != nil {
 		return Account{}, fmt.Errorf("account email: %w", err)
 	}
-	name = cleanText(name)
+	name = OneLine(name)
 	if name == "" {
 		return Account{}, errors.New("account name is empty")
 	}
@@ -84,7 +84,7 @@ func DecideAccount(a Account, action AccountAction, reason string, now time.Time
 		if t.Action != action || t.From != a.Status {
 			continue
 		}
-		reason = cleanText(reason)
+		reason = OneLine(reason)
 		if action == AccountReject && reason == "" {
 			return a, "", errors.New("a rejection needs a reason: the applicant is told why")
 		}

@@ -211,7 +211,7 @@ func NewFiling(in FilingInput, fp *Fingerprinter, now time.Time) (Filing, Proble
 			En: fmt.Sprintf("subject.type: unknown subject type %q (want enterprise, institution, government, school, social_org or individual)", in.Subject.Type),
 		}})
 	}
-	if f.Subject.Name = cleanText(in.Subject.Name); f.Subject.Name == "" {
+	if f.Subject.Name = OneLine(in.Subject.Name); f.Subject.Name == "" {
 		probs = append(probs, missing("subject.name"))
 	}
 	person := func(field string, in *PersonInput) Person {
@@ -234,7 +234,7 @@ func NewFiling(in FilingInput, fp *Fingerprinter, now time.Time) (Filing, Proble
 	}
 	f.Subject.Responsible = person("subject.responsible", in.Subject.Responsible)
 
-	if f.Website.Name = cleanText(in.Website.Name); f.Website.Name == "" {
+	if f.Website.Name = OneLine(in.Website.Name); f.Website.Name == "" {
 		probs = append(probs, missing("website.name"))
 	}
 	f.Website.Responsible = person("website.responsible", in.Website.Responsible)
@@ -256,7 +256,7 @@ func NewFiling(in FilingInput, fp *Fingerprinter, now time.Time) (Filing, Proble
 			continue
 		}
 		seen[a] = true
-		reg := cleanText(d.Registrant)
+		reg := OneLine(d.Registrant)
 		if reg == "" {
 			probs = append(probs, missing(field+".registrant"))
 		}

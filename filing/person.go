@@ -156,7 +156,7 @@ func ValidMobile(p string) bool {
 // found; field names the person's place in the filing (e.g. "subject.responsible").
 func (f *Fingerprinter) NewPerson(field string, in PersonInput) (Person, []Problem) {
 	var probs []Problem
-	p := Person{Name: cleanText(in.Name)}
+	p := Person{Name: OneLine(in.Name)}
 	if p.Name == "" {
 		probs = append(probs, missing(field+".name"))
 	}

@@ -237,8 +237,8 @@ func TestCleanTextAndSameName(t *testing.T) {
 		{"a\x00b", "a b"},
 		{"", ""},
 	} {
-		if got := cleanText(tc.in); got != tc.want {
-			t.Errorf("cleanText(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := OneLine(tc.in); got != tc.want {
+			t.Errorf("OneLine(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 	for _, tc := range []struct {

@@ -56,9 +56,13 @@ func toHalfWidth(s string) string {
 	return width.Narrow.String(s)
 }
 
-// cleanText trims, drops control characters (a CR or LF in a name must never
-// reach an email header) and collapses inner white space.
-func cleanText(s string) string {
+// OneLine makes text safe for one line of a header, a log or a table:
+// valid UTF-8, control characters and line separators as spaces (a CR or LF
+// must never reach an email header), white space trimmed and collapsed.
+// Names and reasons are cleaned with it on the way in, mail headers as they
+// are read.
+func OneLine(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return ' '

@@ -195,7 +195,7 @@ func Decide(f Filing, acct Account, req Request, p Policy) (Outcome, error) {
 		}
 		g.SubmittedAt = &at
 	case ActionReturnProvider, ActionReturnBureau:
-		reason := cleanText(req.Reason)
+		reason := OneLine(req.Reason)
 		if reason == "" {
 			return Outcome{}, guard(ErrReasonRequired)
 		}

@@ -320,7 +320,7 @@ func (p *Processor) applyGroupEffects(ctx context.Context, tx *store.Tx, plans [
 		}
 		f := v.Link.Filing
 		sender := strings.ToLower(m.From.Addr)
-		ref := &filing.InboundRef{MessageID: m.MessageID, References: threadRefs(m), From: sender, Subject: m.Subject, ReceivedAt: v.At.UTC()}
+		ref := inboundRef(m, v.At)
 		switch v.Decision {
 		case DecisionBounce:
 			if s := v.Link.Replied; s != nil && m.DSN.Failed() {
@@ -336,15 +336,9 @@ func (p *Processor) applyGroupEffects(ctx context.Context, tx *store.Tx, plans [
 		case DecisionUnverified:
 			details := map[string]any{"inbound_id": id, "linked_by": string(v.Link.Rule), "sender": sender, "ack": pl.ack}
 			if pl.ack == store.AckQueued {
-				lang, _ := filing.ParseLanguage(f.AccountLanguage)
-				n := filing.Notice{Kind: filing.EmailUnverifiedSender, Language: lang, To: f.AccountEmail, ToName: f.AccountName,
-					At: v.At.UTC(), Reference: f.Reference, Account: f.AccountEmail, Stage: f.Stage, Inbound: withoutSubject(ref)}
-				// Keyed by message and filing: a staff relink to another filing tells its owner too.
-				key := fmt.Sprintf("%s:inbound%d:%s", filing.EmailUnverifiedSender, id, f.Reference)
-				notices = append(notices, store.OutboxItem{Notice: n, DedupKey: key, FilingID: f.ID, AccountID: f.AccountID, InboundID: id})
+				notices = append(notices, unverifiedNotice(f, id, ref))
 			}
-			events = append(events, store.InboundEvent{FilingID: f.ID, AccountID: f.AccountID, Actor: filing.ActorApplicant,
-				ActorName: sender, Action: "email_unverified_sender", At: v.At, Details: details})
+			events = append(events, unverifiedEvent(f, sender, v.At, details))
 		}
 	}
 	if len(reqs) > 0 {
@@ -400,9 +394,7 @@ func (p *Processor) applyGroupEffects(ctx context.Context, tx *store.Tx, plans [
 			delete(marked, s.OutboxID) // an email bounced twice: the first bounce marked it
 			pl.bounced = true
 			if f != nil {
-				events = append(events, store.InboundEvent{FilingID: f.ID, AccountID: f.AccountID, Actor: filing.ActorApplicant,
-					ActorName: "bounce", Action: "email_bounced", At: v.At,
-					Details: map[string]any{"inbound_id": pl.id, "outbox_id": s.OutboxID, "kind": s.Kind, "reason": m.DSN.Reason()}})
+				events = append(events, bounceEvent(f, s, pl.id, m, v.At))
 			}
 		}
 	}
@@ -589,11 +581,11 @@ func (p *Processor) record(b *batch, it *item, v Verdict, ack string, now time.T
 	m := it.msg
 	rec := store.InboundMessage{
 		Mailbox: b.mailbox, UIDValidity: int64(b.uidValidity), UID: int64(it.uid), MessageID: m.MessageID,
-		Sender: truncateUTF8(strings.ToLower(m.From.Addr), 320), Subject: truncateUTF8(filing.MaskIDNumbersInText(m.Subject), 1000),
+		Sender: truncateUTF8(strings.ToLower(m.From.Addr), 320), Subject: truncateUTF8(m.Subject, 1000),
 		ReceivedAt: receivedAt(it.internal, now), Classification: string(v.Class), Decision: string(v.Decision),
 		LinkedBy: string(v.Link.Rule), SenderVerified: v.SenderVerified, Ack: ack,
-		// The parser cleaned the text already.
-		Oversize: it.oversize, Size: it.size, BodyText: filing.MaskIDNumbersInText(truncateUTF8(m.Text, maxBodyKept)), Note: note(v, m), CreatedAt: now,
+		// The parser cleaned the text and masked ID numbers already.
+		Oversize: it.oversize, Size: it.size, BodyText: truncateUTF8(m.Text, maxBodyKept), Note: note(v, m), CreatedAt: now,
 	}
 	if v.Link.Filing != nil {
 		id := v.Link.Filing.ID
@@ -608,7 +600,7 @@ func (p *Processor) record(b *batch, it *item, v Verdict, ack string, now time.T
 	rec.Attachments = truncateUTF8(strings.Join(names, "\n"), 4000)
 	switch {
 	case it.parseErr != nil:
-		rec.Error = truncateUTF8(cleanLine("unparseable: "+it.parseErr.Error()), 1000)
+		rec.Error = truncateUTF8(filing.OneLine("unparseable: "+it.parseErr.Error()), 1000)
 	case it.oversize:
 		rec.Error = fmt.Sprintf("message of %d bytes is over the size limit: only its header was read; staff must look at it in the mailbox", it.size)
 	}
@@ -624,7 +616,7 @@ func note(v Verdict, m *Message) string {
 	if len(m.Problems) > 0 {
 		parts = append(parts, "problems: "+strings.Join(m.Problems, "; "))
 	}
-	return truncateUTF8(cleanLine(strings.Join(parts, " | ")), 2000)
+	return truncateUTF8(filing.OneLine(strings.Join(parts, " | ")), 2000)
 }
 
 func inboundDecision(v Verdict, ack, extra string) store.InboundDecision {
@@ -635,7 +627,7 @@ func inboundDecision(v Verdict, ack, extra string) store.InboundDecision {
 	if v.Link.Filing != nil {
 		d.FilingID = v.Link.Filing.ID
 	}
-	d.Note = truncateUTF8(cleanLine(d.Note), 2000)
+	d.Note = truncateUTF8(filing.OneLine(d.Note), 2000)
 	return d
 }
 
@@ -717,7 +709,7 @@ func (p *Processor) applyEffects(ctx context.Context, tx *store.Tx, dir *cachedD
 	}
 	f := v.Link.Filing
 	sender := strings.ToLower(m.From.Addr)
-	ref := &filing.InboundRef{MessageID: m.MessageID, References: threadRefs(m), From: sender, Subject: m.Subject, ReceivedAt: v.At.UTC()}
+	ref := inboundRef(m, v.At)
 	switch v.Decision {
 	case DecisionBounce:
 		s := v.Link.Replied
@@ -734,9 +726,7 @@ func (p *Processor) applyEffects(ctx context.Context, tx *store.Tx, dir *cachedD
 		if f == nil || !marked {
 			return nil
 		}
-		return tx.RecordInboundEvent(ctx, store.InboundEvent{FilingID: f.ID, AccountID: f.AccountID, Actor: filing.ActorApplicant,
-			ActorName: "bounce", Action: "email_bounced", At: v.At,
-			Details: map[string]any{"inbound_id": id, "outbox_id": s.OutboxID, "kind": s.Kind, "reason": m.DSN.Reason()}})
+		return tx.RecordInboundEvent(ctx, bounceEvent(f, s, id, m, v.At))
 
 	case DecisionResubmission, DecisionLateResubmission:
 		details := map[string]any{"inbound_id": id, "linked_by": string(v.Link.Rule), "intent": v.Intent, "ack": *ack}
@@ -788,19 +778,13 @@ func (p *Processor) applyEffects(ctx context.Context, tx *store.Tx, dir *cachedD
 			details["linked_by_staff"] = staff
 		}
 		if *ack == store.AckQueued {
-			lang, _ := filing.ParseLanguage(f.AccountLanguage)
-			n := filing.Notice{Kind: filing.EmailUnverifiedSender, Language: lang, To: f.AccountEmail, ToName: f.AccountName,
-				At: v.At.UTC(), Reference: f.Reference, Account: f.AccountEmail, Stage: f.Stage, Inbound: withoutSubject(ref)}
-			// Keyed by message and filing: a staff relink to another filing tells its owner too.
-			key := fmt.Sprintf("%s:inbound%d:%s", filing.EmailUnverifiedSender, id, f.Reference)
-			if _, err := tx.Enqueue(ctx, store.OutboxItem{Notice: n, DedupKey: key, FilingID: f.ID, AccountID: f.AccountID, InboundID: id}); err != nil {
+			if _, err := tx.Enqueue(ctx, unverifiedNotice(f, id, ref)); err != nil {
 				return err
 			}
 		}
 		p.log.WarnContext(ctx, "inbox: message about a filing from an address not registered for it", "filing", f.Reference,
 			"sender", filing.MaskEmail(sender), "ack", *ack)
-		return tx.RecordInboundEvent(ctx, store.InboundEvent{FilingID: f.ID, AccountID: f.AccountID, Actor: filing.ActorApplicant,
-			ActorName: sender, Action: "email_unverified_sender", At: v.At, Details: details})
+		return tx.RecordInboundEvent(ctx, unverifiedEvent(f, sender, v.At, details))
 	}
 	return nil
 }
@@ -823,7 +807,7 @@ func (p *Processor) recordFailure(ctx context.Context, tx *store.Tx, b *batch, i
 		v.Class, v.ClassReason = Classify(it.msg, p.own)
 	}
 	rec := p.record(b, it, v, store.AckNone, now)
-	rec.Error = truncateUTF8(cleanLine("could not apply: "+it.applyErr.Error()), 1000)
+	rec.Error = truncateUTF8(filing.OneLine("could not apply: "+it.applyErr.Error()), 1000)
 	raw, err := it.sp.compressed(maxRawKept)
 	if err != nil {
 		return err
@@ -902,11 +886,37 @@ func (p *Processor) LinkByStaff(ctx context.Context, inboundID int64, ref, staff
 	return out, err
 }
 
-// withoutSubject is ref for a notice to an account holder about mail from
-// another address: that sender's subject is not relayed, so nobody can
-// make the desk's address carry their words.
-func withoutSubject(ref *filing.InboundRef) *filing.InboundRef {
-	r := *ref
-	r.Subject = ""
-	return &r
+// inboundRef is what an email answering m, or an event about it, says of it.
+func inboundRef(m *Message, at time.Time) *filing.InboundRef {
+	return &filing.InboundRef{MessageID: m.MessageID, References: threadRefs(m), From: strings.ToLower(m.From.Addr),
+		Subject: m.Subject, ReceivedAt: at.UTC()}
+}
+
+// unverifiedNotice tells the holder of f about message id, received from
+// another address. That sender's subject is not relayed, so nobody can make
+// the desk's address carry their words.
+func unverifiedNotice(f *store.LinkFiling, id int64, ref *filing.InboundRef) store.OutboxItem {
+	in := *ref
+	in.Subject = ""
+	lang, _ := filing.ParseLanguage(f.AccountLanguage)
+	n := filing.Notice{Kind: filing.EmailUnverifiedSender, Language: lang, To: f.AccountEmail, ToName: f.AccountName,
+		At: in.ReceivedAt, Reference: f.Reference, Account: f.AccountEmail, Stage: f.Stage, Inbound: &in}
+	// Keyed by message and filing: a staff relink to another filing tells its owner too.
+	key := fmt.Sprintf("%s:inbound%d:%s", filing.EmailUnverifiedSender, id, f.Reference)
+	return store.OutboxItem{Notice: n, DedupKey: key, FilingID: f.ID, AccountID: f.AccountID, InboundID: id}
+}
+
+// unverifiedEvent is the audit event of a message about f from sender, an
+// address not registered for it.
+func unverifiedEvent(f *store.LinkFiling, sender string, at time.Time, details map[string]any) store.InboundEvent {
+	return store.InboundEvent{FilingID: f.ID, AccountID: f.AccountID, Actor: filing.ActorApplicant,
+		ActorName: sender, Action: "email_unverified_sender", At: at, Details: details}
+}
+
+// bounceEvent is the audit event of message id, a bounce of our email s
+// about f.
+func bounceEvent(f *store.LinkFiling, s *store.SentMessage, id int64, m *Message, at time.Time) store.InboundEvent {
+	return store.InboundEvent{FilingID: f.ID, AccountID: f.AccountID, Actor: filing.ActorApplicant,
+		ActorName: "bounce", Action: "email_bounced", At: at,
+		Details: map[string]any{"inbound_id": id, "outbox_id": s.OutboxID, "kind": s.Kind, "reason": m.DSN.Reason()}}
 }

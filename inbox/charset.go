@@ -14,6 +14,8 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
+
+	"example.com/icpdesk/filing"
 )
 
 func init() {
@@ -318,21 +320,7 @@ func decodeHeaderText(raw string, fallback encoding.Encoding) string {
 	if d, err := wordDecoder.DecodeHeader(s); err == nil {
 		s = d
 	}
-	return cleanLine(s)
-}
-
-// cleanLine makes a header value safe to store and print: valid UTF-8, no
-// control characters (a CR or LF must never reach an outgoing header), inner
-// white space collapsed.
-func cleanLine(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
+	return filing.OneLine(s)
 }
 
 // cleanBody makes text safe to store: valid UTF-8, no NUL (PostgreSQL refuses

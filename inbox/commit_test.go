@@ -127,9 +127,11 @@ func testEffectsOfABatch(t *testing.T, d store.Dialect, fault bool) {
 	}
 }
 
-// TestLinkLookupsMatchSeparateLookups: the one-statement lookups find what
-// the six separate ones do.
-func TestLinkLookupsMatchSeparateLookups(t *testing.T) {
+// TestLinkLookupsTogetherMatchAlone: all of a batch's lookups in one
+// statement find what each kind finds asked alone (the store's single-kind
+// methods, tested against known filings in store's TestInboundLookups), and
+// the filings of our sent messages are those LinkFilingsByID reads.
+func TestLinkLookupsTogetherMatchAlone(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			if d == store.Postgres {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/emersion/go-message"
 	"golang.org/x/text/encoding"
+
+	"example.com/icpdesk/filing"
 )
 
 // partFilename returns an attachment's file name from Content-Disposition
@@ -36,7 +38,7 @@ func paramValue(raw, name string, fb encoding.Encoding) string {
 	name = strings.ToLower(name)
 	if v, ok := params[name+"*"]; ok {
 		if s := decodeExtValue(v, fb); s != "" {
-			return cleanLine(s)
+			return filing.OneLine(s)
 		}
 	}
 	// Continuations: name*0, name*1*, … in order; the charset is in the first.
@@ -77,10 +79,10 @@ func paramValue(raw, name string, fb encoding.Encoding) string {
 			}
 		}
 		if cs == "" {
-			return cleanLine(toUTF8(buf, fb))
+			return filing.OneLine(toUTF8(buf, fb))
 		}
 		if s, ok := decodeCharset(cs, buf); ok {
-			return cleanLine(s)
+			return filing.OneLine(s)
 		}
 	}
 	if v, ok := params[name]; ok {

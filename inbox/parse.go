@@ -114,7 +114,7 @@ func (d *DeliveryStatus) Reason() string {
 			parts = append(parts, s)
 		}
 	}
-	return cleanLine(strings.Join(parts, "; "))
+	return filing.OneLine(strings.Join(parts, "; "))
 }
 
 // Message is a parsed message: the decoded headers and text the inbox
@@ -176,6 +176,8 @@ func Parse(r io.Reader, opts ParseOptions) (m *Message, err error) {
 		if v := recover(); v != nil {
 			err = &PanicError{Value: v, Stack: debug.Stack()}
 		}
+		// Also what was decoded before a panic: it is recorded too.
+		maskPersonalData(m)
 	}()
 	p := &parser{opts: opts.withDefaults(), m: m}
 	e, err := message.ReadWithOptions(r, &message.ReadOptions{MaxHeaderBytes: p.opts.MaxHeaderBytes})
@@ -192,7 +194,6 @@ func Parse(r io.Reader, opts ParseOptions) (m *Message, err error) {
 	p.walk(e, 0)
 	p.decodeHeader(mail.Header{Header: e.Header})
 	p.finish()
-	maskPersonalData(m)
 	return m, nil
 }
 
@@ -237,7 +238,7 @@ type parser struct {
 
 func (p *parser) problem(format string, args ...any) {
 	if len(p.m.Problems) < 20 {
-		p.m.Problems = append(p.m.Problems, cleanLine(fmt.Sprintf(format, args...)))
+		p.m.Problems = append(p.m.Problems, filing.OneLine(fmt.Sprintf(format, args...)))
 	}
 }
 
@@ -417,10 +418,10 @@ func (p *parser) readDeliveryStatus(e *message.Entity) {
 		}
 		fields := dsnFields(block)
 		r := DSNRecipient{
-			Recipient:  cleanLine(dsnAddress(firstNonEmpty(fields["final-recipient"], fields["original-recipient"]))),
-			Action:     strings.ToLower(cleanLine(fields["action"])),
-			Status:     cleanLine(fields["status"]),
-			Diagnostic: truncateUTF8(cleanLine(fields["diagnostic-code"]), 300),
+			Recipient:  filing.OneLine(dsnAddress(firstNonEmpty(fields["final-recipient"], fields["original-recipient"]))),
+			Action:     strings.ToLower(filing.OneLine(fields["action"])),
+			Status:     filing.OneLine(fields["status"]),
+			Diagnostic: truncateUTF8(filing.OneLine(fields["diagnostic-code"]), 300),
 		}
 		if r != (DSNRecipient{}) {
 			d.Recipients = append(d.Recipients, r)
@@ -488,13 +489,13 @@ func (p *parser) decodeHeader(h mail.Header) {
 	}
 	if h.Has("Return-Path") {
 		m.HasReturnPath = true
-		m.ReturnPath = cleanLine(h.Get("Return-Path"))
+		m.ReturnPath = filing.OneLine(h.Get("Return-Path"))
 	}
-	m.AutoSubmitted = strings.ToLower(cleanLine(h.Get("Auto-Submitted")))
-	m.Precedence = strings.ToLower(cleanLine(h.Get("Precedence")))
+	m.AutoSubmitted = strings.ToLower(filing.OneLine(h.Get("Auto-Submitted")))
+	m.Precedence = strings.ToLower(filing.OneLine(h.Get("Precedence")))
 	m.XAutoreply = h.Has("X-Autoreply")
 	m.XAutorespond = h.Has("X-Autorespond")
-	m.ListID = cleanLine(h.Get("List-Id"))
+	m.ListID = filing.OneLine(h.Get("List-Id"))
 	m.ListHeaders = h.Has("List-Id") || h.Has("List-Unsubscribe") || h.Has("List-Post")
 }
 
@@ -522,14 +523,14 @@ func firstAddress(raw string, fb encoding.Encoding) Address {
 	}
 	norm := normalizeHeader(raw, fb)
 	if list, err := mail.ParseAddressList(norm); err == nil && len(list) > 0 {
-		return Address{Name: cleanLine(list[0].Name), Addr: cleanAddr(list[0].Address)}
+		return Address{Name: filing.OneLine(list[0].Name), Addr: cleanAddr(list[0].Address)}
 	}
 	if m := angleAddrRE.FindStringSubmatch(norm); m != nil {
 		name := strings.Trim(strings.TrimSpace(norm[:strings.Index(norm, m[0])]), `"`)
 		if d, err := wordDecoder.DecodeHeader(name); err == nil {
 			name = d
 		}
-		return Address{Name: cleanLine(name), Addr: cleanAddr(m[1])}
+		return Address{Name: filing.OneLine(name), Addr: cleanAddr(m[1])}
 	}
 	if m := bareAddrRE.FindString(norm); m != "" {
 		return Address{Addr: cleanAddr(m)}
@@ -543,7 +544,7 @@ var (
 )
 
 func cleanAddr(a string) string {
-	a = strings.TrimSpace(cleanLine(a))
+	a = strings.TrimSpace(filing.OneLine(a))
 	if len(a) > 320 {
 		return ""
 	}
@@ -579,7 +580,7 @@ func parseMsgIDs(v string, max int) []string {
 }
 
 func cleanMsgID(id string) string {
-	id = cleanLine(id)
+	id = filing.OneLine(id)
 	if id == "" || len(id) > 250 || strings.ContainsAny(id, " <>") {
 		return ""
 	}

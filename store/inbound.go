@@ -389,23 +389,8 @@ type SentMessage struct {
 
 // SentMessages finds outbox rows by their Message-IDs (without angle brackets).
 func (t *Tx) SentMessages(ctx context.Context, messageIDs []string) (map[string]SentMessage, error) {
-	out := map[string]SentMessage{}
-	if len(messageIDs) == 0 {
-		return out, nil
-	}
-	q, args, err := sqlx.In(`SELECT id, message_id, kind, COALESCE(filing_id, 0) AS filing_id, COALESCE(account_id, 0) AS account_id, status, recipient
-		FROM outbox WHERE message_id IN (?)`, messageIDs)
-	if err != nil {
-		return nil, fmt.Errorf("find sent messages: %w", err)
-	}
-	var rows []SentMessage
-	if err := t.selectRows(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("find sent messages: %w", err)
-	}
-	for _, r := range rows {
-		out[r.MessageID] = r
-	}
-	return out, nil
+	res, err := t.LinkLookups(ctx, LinkLookup{SentMessageIDs: messageIDs})
+	return res.Sent, err
 }
 
 // MarkOutboxBounced marks a sent email bounced (a delivery status
@@ -498,115 +483,45 @@ func (t *Tx) LinkFilingsByID(ctx context.Context, ids []int64) (map[int64]LinkFi
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := t.linkFilings(ctx, `f.id IN (?)`, ids)
+	q, args, err := sqlx.In(`SELECT `+linkFilingColumns+` FROM filings f JOIN accounts a ON a.id = f.account_id WHERE f.id IN (?)`, ids)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("find filings: %w", err)
+	}
+	var rows []LinkFiling
+	if err := t.selectRows(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("find filings: %w", err)
 	}
 	for _, r := range rows {
-		out[r.ID] = r.LinkFiling
+		out[r.ID] = r
 	}
 	return out, nil
 }
 
 // LinkFilingsByRef reads filings by reference (upper case, as stored).
 func (t *Tx) LinkFilingsByRef(ctx context.Context, refs []string) (map[string]LinkFiling, error) {
-	out := map[string]LinkFiling{}
-	if len(refs) == 0 {
-		return out, nil
-	}
-	rows, err := t.linkFilings(ctx, `f.reference IN (?)`, refs)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.Reference] = r.LinkFiling
-	}
-	return out, nil
+	res, err := t.LinkLookups(ctx, LinkLookup{Refs: refs})
+	return res.ByRef, err
 }
 
 // LinkFilingsByICPNumber finds filings by ICP number. A subject's number
 // without a site suffix (浙ICP备12345678号) finds every website filed under
 // it (浙ICP备12345678号-1, -2, …).
 func (t *Tx) LinkFilingsByICPNumber(ctx context.Context, numbers []string) (map[string][]LinkFiling, error) {
-	out := map[string][]LinkFiling{}
-	if len(numbers) == 0 {
-		return out, nil
-	}
-	var conds []string
-	var args []any
-	for _, n := range numbers {
-		conds = append(conds, `f.icp_number = ? OR f.icp_number LIKE ?`)
-		// ICP numbers hold no LIKE metacharacters (filing.ParseICPNumber).
-		args = append(args, n, n+"-%")
-	}
-	var rows []linkRow
-	q := `SELECT ` + linkFilingColumns + `, f.icp_number AS match_key FROM filings f JOIN accounts a ON a.id = f.account_id
-		WHERE f.icp_number <> '' AND (` + strings.Join(conds, " OR ") + `)`
-	if err := t.selectRows(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("find filings by ICP number: %w", err)
-	}
-	for _, n := range numbers {
-		for _, r := range rows {
-			if r.MatchKey == n || strings.HasPrefix(r.MatchKey, n+"-") {
-				out[n] = append(out[n], r.LinkFiling)
-			}
-		}
-	}
-	return out, nil
+	res, err := t.LinkLookups(ctx, LinkLookup{ICPNumbers: numbers})
+	return res.ByICPNumber, err
 }
 
 // LinkFilingsByDomain finds filings by domain, given in punycode (lower case).
 func (t *Tx) LinkFilingsByDomain(ctx context.Context, asciiNames []string) (map[string][]LinkFiling, error) {
-	out := map[string][]LinkFiling{}
-	if len(asciiNames) == 0 {
-		return out, nil
-	}
-	rows, err := t.linkFilings(ctx, `f.id IN (SELECT d.filing_id FROM filing_domains d WHERE d.ascii IN (?))`, asciiNames)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 {
-		return out, nil
-	}
-	// Which domain found which filing.
-	ids := make([]int64, len(rows))
-	byID := map[int64]LinkFiling{}
-	for i, r := range rows {
-		ids[i] = r.ID
-		byID[r.ID] = r.LinkFiling
-	}
-	q, args, err := sqlx.In(`SELECT filing_id, ascii FROM filing_domains WHERE filing_id IN (?) AND ascii IN (?)`, ids, asciiNames)
-	if err != nil {
-		return nil, fmt.Errorf("find filings by domain: %w", err)
-	}
-	var pairs []struct {
-		FilingID int64  `db:"filing_id"`
-		ASCII    string `db:"ascii"`
-	}
-	if err := t.selectRows(ctx, &pairs, q, args...); err != nil {
-		return nil, fmt.Errorf("find filings by domain: %w", err)
-	}
-	for _, p := range pairs {
-		out[p.ASCII] = append(out[p.ASCII], byID[p.FilingID])
-	}
-	return out, nil
+	res, err := t.LinkLookups(ctx, LinkLookup{Domains: asciiNames})
+	return res.ByDomain, err
 }
 
 // OpenLinkFilingsOf returns the open (not approved) filings of the accounts
 // with these addresses, keyed by address.
 func (t *Tx) OpenLinkFilingsOf(ctx context.Context, emails []string) (map[string][]LinkFiling, error) {
-	out := map[string][]LinkFiling{}
-	if len(emails) == 0 {
-		return out, nil
-	}
-	rows, err := t.linkFilings(ctx, `a.email IN (?) AND f.stage <> 'approved'`, emails)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.AccountEmail] = append(out[r.AccountEmail], r.LinkFiling)
-	}
-	return out, nil
+	res, err := t.LinkLookups(ctx, LinkLookup{Senders: emails})
+	return res.OpenOf, err
 }
 
 // LinkLookup names the linker's lookups for a batch of messages.
@@ -618,7 +533,7 @@ type LinkLookup struct {
 	Senders        []string // OpenLinkFilingsOf
 }
 
-// LinkLookupResult is what the separate methods return for a LinkLookup.
+// LinkLookupResult is what LinkLookups found, by kind of lookup.
 type LinkLookupResult struct {
 	Sent        map[string]SentMessage
 	SentFilings map[int64]LinkFiling
@@ -633,10 +548,9 @@ type LinkLookupResult struct {
 const lookupParams = 10000
 
 // LinkLookups makes all of a batch's lookups in one statement (a UNION ALL,
-// more than one only for very long lists) and returns what SentMessages,
-// LinkFilingsByID, LinkFilingsByRef, LinkFilingsByICPNumber,
-// LinkFilingsByDomain and OpenLinkFilingsOf would: a batch's commit made six
-// round trips before recording anything.
+// more than one only for very long lists): six round trips were most of a
+// batch's commit. The single-kind methods (SentMessages, LinkFilingsByRef,
+// …) are this with one list, so each lookup's SQL is written once.
 func (t *Tx) LinkLookups(ctx context.Context, l LinkLookup) (LinkLookupResult, error) {
 	res := LinkLookupResult{Sent: map[string]SentMessage{}, SentFilings: map[int64]LinkFiling{}, ByRef: map[string]LinkFiling{},
 		ByICPNumber: map[string][]LinkFiling{}, ByDomain: map[string][]LinkFiling{}, OpenOf: map[string][]LinkFiling{}}
@@ -683,7 +597,10 @@ func (t *Tx) LinkLookups(ctx context.Context, l LinkLookup) (LinkLookupResult, e
 			args = append(args, a...)
 		}
 		var rows []lookupRow
-		if err := t.selectRows(ctx, &rows, strings.Join(branches, "\nUNION ALL\n"), args...); err != nil {
+		// Ordered so that lists of several filings come in filing order: by
+		// position (src, the filing id), as SQLite reads a name there as ambiguous.
+		q := strings.Join(branches, "\nUNION ALL\n") + "\nORDER BY 1, 3"
+		if err := t.selectRows(ctx, &rows, q, args...); err != nil {
 			return res, fmt.Errorf("find filings: %w", err)
 		}
 		var icpRows []lookupRow
@@ -779,24 +696,6 @@ func sqlxIn(q string, args ...any) (string, []any, error) {
 		return "", nil, fmt.Errorf("find filings: %w", err)
 	}
 	return q, a, nil
-}
-
-type linkRow struct {
-	LinkFiling
-	MatchKey string `db:"match_key"`
-}
-
-func (t *Tx) linkFilings(ctx context.Context, where string, arg any) ([]linkRow, error) {
-	q, args, err := sqlx.In(`SELECT `+linkFilingColumns+`, '' AS match_key FROM filings f JOIN accounts a ON a.id = f.account_id
-		WHERE `+where+` ORDER BY f.id`, arg)
-	if err != nil {
-		return nil, fmt.Errorf("find filings: %w", err)
-	}
-	var rows []linkRow
-	if err := t.selectRows(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("find filings: %w", err)
-	}
-	return rows, nil
 }
 
 // InboundAcksSince counts, per sender, the messages acknowledged since a
