@@ -307,15 +307,8 @@ func (c *Config) validate() []error {
 		if port < 1 || port > 65535 {
 			bad(section+".port", "%d is not a port", port)
 		}
-		switch security {
-		case "tls", "starttls":
-		case "none":
-			// Credentials and applicants' data never cross a network in clear.
-			if !IsLoopback(host) {
-				bad(section+".security", `"none" (plaintext) is allowed only to a loopback host, not %q`, host)
-			}
-		default:
-			bad(section+".security", "%q: want tls, starttls or none", security)
+		if err := CheckSecurity(security, host); err != nil {
+			bad(section+".security", "%v", err)
 		}
 	}
 	s := c.SMTP
@@ -432,6 +425,24 @@ func (c *Config) Fingerprinter() (*filing.Fingerprinter, error) {
 			EnvIDSecret + "_FILE) to a random value of at least 16 bytes, e.g. `openssl rand -hex 32`, and keep it: changing it breaks same-person checks")
 	}
 	return filing.NewFingerprinter([]byte(c.Secrets.IDSecret))
+}
+
+// CheckSecurity checks an IMAP or SMTP security setting against the host it
+// applies to. The inbox and the mailer check their own settings by the same
+// rule.
+func CheckSecurity(security, host string) error {
+	switch security {
+	case "tls", "starttls":
+		return nil
+	case "none":
+		// Credentials and applicants' data never cross a network in clear.
+		if !IsLoopback(host) {
+			return fmt.Errorf(`"none" (plaintext) is allowed only to a loopback host, not %q`, host)
+		}
+		return nil
+	default:
+		return fmt.Errorf("%q: want tls, starttls or none", security)
+	}
 }
 
 // IsLoopback reports whether host is localhost or a loopback address.

@@ -143,15 +143,12 @@ func (c *Config) validate() error {
 	if c.Port < 1 || c.Port > 65535 {
 		errs = append(errs, fmt.Sprintf("IMAP port %d", c.Port))
 	}
-	switch c.Security {
-	case "tls", "starttls":
-	case "none":
-		// Credentials and applicants' mail never cross a network in clear.
-		if !config.IsLoopback(c.Host) {
-			errs = append(errs, fmt.Sprintf("security none (plaintext) is allowed only to a loopback host, not %q", c.Host))
-		}
-	default:
-		errs = append(errs, fmt.Sprintf("security %q: want tls, starttls or none", c.Security))
+	if err := config.CheckSecurity(c.Security, c.Host); err != nil {
+		errs = append(errs, "security "+err.Error())
+	}
+	if c.Username != "" && c.Password == "" {
+		// Caught here, not by the first failed login and endless retries.
+		errs = append(errs, "the IMAP password is not set: set ICPDESK_IMAP_PASSWORD (or ICPDESK_IMAP_PASSWORD_FILE)")
 	}
 	if c.ProcessedMailbox == "" || c.ProcessedMailbox == c.Mailbox {
 		errs = append(errs, "the processed mailbox must be set and differ from the watched one")

@@ -48,15 +48,8 @@ func (s Settings) Addr() string { return fmt.Sprintf("%s:%d", s.Host, s.Port) }
 
 func (s Settings) validate() error {
 	var errs []error
-	switch s.Security {
-	case "tls", "starttls":
-	case "none":
-		// Credentials and applicants' data never cross a network in clear.
-		if !config.IsLoopback(s.Host) {
-			errs = append(errs, fmt.Errorf("security none (plaintext) is allowed only to a loopback host, not %q", s.Host))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("security %q: want tls, starttls or none", s.Security))
+	if err := config.CheckSecurity(s.Security, s.Host); err != nil {
+		errs = append(errs, fmt.Errorf("security %w", err))
 	}
 	if s.Host == "" {
 		errs = append(errs, errors.New("no SMTP host"))

@@ -140,9 +140,6 @@ func runInboxPoll(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if wcfg.Username != "" && wcfg.Password == "" {
-		return errors.New("the IMAP password is not set: set ICPDESK_IMAP_PASSWORD (or ICPDESK_IMAP_PASSWORD_FILE)")
-	}
 	log, err := a.logger()
 	if err != nil {
 		return err
