@@ -63,8 +63,7 @@ type Daemon struct {
 // and IMAP settings, cron specifications.
 func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, st: st, log: log, listener: opts.Listener}
-	policy := cfg.Policy()
-	r, err := templates.New(mailer.DeskFromConfig(cfg), cfg.Templates.Dir, policy.Location)
+	r, err := Templates(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -104,16 +103,9 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 		}
 	}
 	if !opts.NoScheduler {
-		d.Sched, err = scheduler.New(st, scheduler.Config{
-			Location: policy.Location,
-			Specs: scheduler.Specs{DeadlineSweep: cfg.Jobs.DeadlineSweep, Reminders: cfg.Jobs.Reminders,
-				Digest: cfg.Jobs.Digest, OutboxJanitor: cfg.Jobs.OutboxJanitor},
-			ReminderOffsets: policy.ReminderOffsets,
-			Janitor:         Janitor(st, cfg),
-			Now:             opts.Now,
-			OnRun:           d.Metrics.ObserveJob,
-		}, log.With("service", "scheduler"))
-		if err != nil {
+		scfg := SchedulerConfig(cfg, st)
+		scfg.Now, scfg.OnRun = opts.Now, d.Metrics.ObserveJob
+		if d.Sched, err = scheduler.New(st, scfg, log.With("service", "scheduler")); err != nil {
 			return nil, err
 		}
 	}
@@ -138,12 +130,36 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 	return d, nil
 }
 
-// Janitor is the outbox janitor job: it requeues claims that expired and
-// erases the passwords of unsent emails queued more than twice max_age ago
-// (a failed approval email can be retried, password and all, for at least
-// max_age after it failed).
-func Janitor(st *store.Store, cfg *config.Config) scheduler.RunFunc {
-	return mailer.Janitor(st, 2*cfg.SMTP.MaxAge.Duration)
+// SchedulerConfig is the scheduler's configuration from cfg, shared by the
+// daemon and `icpdesk jobs`. Its outbox janitor requeues claims that expired
+// and erases the passwords of unsent emails queued more than twice max_age
+// ago (a failed approval email can be retried, password and all, for at
+// least max_age after it failed).
+func SchedulerConfig(cfg *config.Config, st *store.Store) scheduler.Config {
+	policy := cfg.Policy()
+	return scheduler.Config{
+		Location: policy.Location,
+		Specs: scheduler.Specs{DeadlineSweep: cfg.Jobs.DeadlineSweep, Reminders: cfg.Jobs.Reminders,
+			Digest: cfg.Jobs.Digest, OutboxJanitor: cfg.Jobs.OutboxJanitor},
+		ReminderOffsets: policy.ReminderOffsets,
+		Janitor:         mailer.Janitor(st, 2*cfg.SMTP.MaxAge.Duration),
+	}
+}
+
+// Templates loads the email templates cfg names, the override directory
+// checked now.
+func Templates(cfg *config.Config) (*templates.Renderer, error) {
+	return templates.New(mailer.DeskFromConfig(cfg), cfg.Templates.Dir, cfg.Policy().Location)
+}
+
+// StoreOptions are the store options cfg implies; every process that opens
+// the store from a configuration (serve, the commands, the demo) uses them.
+func StoreOptions(cfg *config.Config) []store.Option {
+	return []store.Option{
+		store.WithPolicy(cfg.Policy()),
+		store.WithStaff(cfg.Desk.Staff, cfg.StaffLanguage()),
+		store.WithMessageIDDomain(cfg.MailDomain()),
+	}
 }
 
 // Start starts every service and the HTTP listener. It returns once they
@@ -259,12 +275,18 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	}
 	wg.Wait()
 	// HTTP last, so /readyz says "shutting down" until the end.
-	if err := d.http.Shutdown(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("http: %w", err))
-		d.http.Close()
-	}
-	if err := <-d.httpDone; err != nil {
-		errs = append(errs, fmt.Errorf("http: %w", err))
+	if d.httpDone == nil {
+		// Start failed before serving: the listener never reached the
+		// server, and nothing will ever report on httpDone.
+		d.listener.Close()
+	} else {
+		if err := d.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http: %w", err))
+			d.http.Close()
+		}
+		if err := <-d.httpDone; err != nil {
+			errs = append(errs, fmt.Errorf("http: %w", err))
+		}
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)

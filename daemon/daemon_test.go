@@ -47,8 +47,7 @@ func testConfig(t *testing.T, mail *demo.MailServer, dbURL string) *config.Confi
 
 func startReplica(t *testing.T, name string, cfg *config.Config) *replica {
 	t.Helper()
-	st, err := store.Open(ctx, cfg.Database.URL, store.WithPolicy(cfg.Policy()),
-		store.WithStaff(cfg.Desk.Staff, cfg.StaffLanguage()), store.WithMessageIDDomain(cfg.MailDomain()))
+	st, err := store.Open(ctx, cfg.Database.URL, daemon.StoreOptions(cfg)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +240,10 @@ func TestThreeReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		events, _ := setup.FilingEvents(ctx, d.Filing.ID)
+		events, err := setup.FilingEvents(ctx, d.Filing.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		resubmits := 0
 		for _, e := range events {
 			if e.Action == string(filing.ActionResubmit) {

@@ -21,7 +21,6 @@ import (
 
 	"example.com/icpdesk/config"
 	"example.com/icpdesk/daemon"
-	"example.com/icpdesk/filing"
 	"example.com/icpdesk/store"
 )
 
@@ -111,10 +110,6 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	httpLn, err := net.Listen("tcp", loopback(opts.HTTPPort))
-	if err != nil {
-		return nil, fmt.Errorf("demo HTTP listener: %w", err)
-	}
 
 	cfg := config.Default()
 	cfg.Desk.Address = DeskAddress
@@ -126,21 +121,22 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	cfg.IMAP.Username = DeskAddress
 	cfg.IMAP.PollInterval = config.Duration{Duration: 5 * time.Second}
 	cfg.IMAP.ReconnectMax = config.Duration{Duration: 5 * time.Second}
-	cfg.HTTP.Listen = httpLn.Addr().String()
 	cfg.Secrets.IMAPPassword = config.Secret(Password)
 	cfg.Secrets.IDSecret = config.Secret(randomHex(32))
 	d.Config = &cfg
 
-	d.Store, err = store.Open(ctx, cfg.Database.URL, store.WithPolicy(cfg.Policy()),
-		store.WithStaff(cfg.Desk.Staff, cfg.StaffLanguage()), store.WithMessageIDDomain(cfg.MailDomain()))
-	if err != nil {
-		httpLn.Close()
+	if d.Store, err = store.Open(ctx, cfg.Database.URL, daemon.StoreOptions(&cfg)...); err != nil {
 		return nil, err
 	}
 	if _, err := d.Store.Migrate(ctx); err != nil {
-		httpLn.Close()
 		return nil, err
 	}
+	// Listened on last: until the daemon owns it, it is ours to close.
+	httpLn, err := net.Listen("tcp", loopback(opts.HTTPPort))
+	if err != nil {
+		return nil, fmt.Errorf("demo HTTP listener: %w", err)
+	}
+	cfg.HTTP.Listen = httpLn.Addr().String()
 	d.Daemon, err = daemon.New(&cfg, d.Store, log, daemon.Options{Listener: httpLn})
 	if err != nil {
 		httpLn.Close()
@@ -243,6 +239,3 @@ func Run(ctx context.Context, opts Options, exit bool) error {
 	fmt.Fprintln(d.out, "\nstopping…")
 	return nil
 }
-
-// ensure the filing package's kinds are the ones the story waits for.
-var _ = filing.EmailFilingApproved

@@ -45,9 +45,6 @@ type Delivery struct {
 	To        string
 	Subject   string
 	MessageID string
-	Header    mail.Header
-	Raw       []byte
-	At        time.Time
 }
 
 // maxMessage bounds what the demo's SMTP server accepts.
@@ -127,8 +124,7 @@ func (m *MailServer) Deliver(from string, to []string, raw []byte) error {
 			return fmt.Errorf("deliver to %s: %w", rcpt, err)
 		}
 		m.mu.Lock()
-		m.deliveries = append(m.deliveries, Delivery{From: from, To: strings.ToLower(rcpt), Subject: subject, MessageID: msgID,
-			Header: hdr, Raw: raw, At: time.Now()})
+		m.deliveries = append(m.deliveries, Delivery{From: from, To: strings.ToLower(rcpt), Subject: subject, MessageID: msgID})
 		close(m.changed)
 		m.changed = make(chan struct{})
 		m.mu.Unlock()

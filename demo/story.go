@@ -373,11 +373,15 @@ func (d *Demo) summary(ctx context.Context) (string, error) {
 		fmt.Fprintf(&b, "    %-24s %-11s → %-15s %s\n", filing.MaskEmail(m.Sender), m.Classification, m.Decision, m.FilingRef)
 	}
 	b.WriteString("  mailboxes (messages delivered by icpdesk):\n")
+	// One snapshot for both counts, so they agree.
+	deliveries := d.Mail.Deliveries()
 	count := map[string]int{}
-	for _, e := range d.Mail.Deliveries() {
+	delivered := map[string]int{}
+	for _, e := range deliveries {
 		if e.To != DeskAddress {
 			count[e.To]++
 		}
+		delivered[e.MessageID+" "+e.To]++
 	}
 	for _, who := range []string{ZhangSan, WangWu, StaffAddress, Forger} {
 		fmt.Fprintf(&b, "    %-24s %d\n", who, count[who])
@@ -385,10 +389,6 @@ func (d *Demo) summary(ctx context.Context) (string, error) {
 	all, err := d.Store.ListOutbox(ctx, store.OutboxFilter{})
 	if err != nil {
 		return "", err
-	}
-	delivered := map[string]int{}
-	for _, e := range d.Mail.Deliveries() {
-		delivered[e.MessageID+" "+e.To]++
 	}
 	var notOnce []string
 	for _, r := range all {

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"example.com/icpdesk/daemon"
 	"example.com/icpdesk/filing"
-	"example.com/icpdesk/mailer"
-	"example.com/icpdesk/templates"
 )
 
 func init() {
@@ -40,7 +39,7 @@ func runDigestPreview(ctx context.Context, a *app, args []string) error {
 			return usagef("--now %q: want RFC 3339, e.g. 2026-12-09T09:00:00+08:00", *nowFlag)
 		}
 	}
-	r, err := templates.New(mailer.DeskFromConfig(cfg), cfg.Templates.Dir, cfg.Policy().Location)
+	r, err := daemon.Templates(cfg)
 	if err != nil {
 		return err
 	}

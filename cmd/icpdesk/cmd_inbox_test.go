@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -88,12 +90,7 @@ func TestInboxInspect(t *testing.T) {
 		}{f.Raw, want{"human", "BA-2026-000123", "reference", "resubmission", true}}
 	}
 	before := c.outboxRows()
-	names := make([]string, 0, len(cases))
-	for n := range cases {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
 		tc := cases[name]
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(dir, name+".eml")
@@ -114,7 +111,9 @@ func TestInboxInspect(t *testing.T) {
 				t.Fatalf("keys %v, want %v", gotKeys, wantKeys)
 			}
 			var v inspectView
-			json.Unmarshal([]byte(out), &v)
+			if err := json.Unmarshal([]byte(out), &v); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
 			got := want{v.Classification, v.Filing, v.LinkedBy, v.Decision, v.SenderVerified}
 			if got != tc.want {
 				t.Fatalf("got %+v, want %+v\n%s", got, tc.want, out)

@@ -28,15 +28,9 @@ func (a *app) scheduler(ctx context.Context, s *store.Store, now func() time.Tim
 	if err != nil {
 		return nil, err
 	}
-	p := cfg.Policy()
-	return scheduler.New(s, scheduler.Config{
-		Location: p.Location,
-		Specs: scheduler.Specs{DeadlineSweep: cfg.Jobs.DeadlineSweep, Reminders: cfg.Jobs.Reminders,
-			Digest: cfg.Jobs.Digest, OutboxJanitor: cfg.Jobs.OutboxJanitor},
-		ReminderOffsets: p.ReminderOffsets,
-		Janitor:         daemon.Janitor(s, cfg),
-		Now:             now,
-	}, log)
+	scfg := daemon.SchedulerConfig(cfg, s)
+	scfg.Now = now
+	return scheduler.New(s, scfg, log)
 }
 
 func runJobsList(ctx context.Context, a *app, args []string) error {

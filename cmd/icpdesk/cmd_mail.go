@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"example.com/icpdesk/config"
+	"example.com/icpdesk/daemon"
 	"example.com/icpdesk/mailer"
 	"example.com/icpdesk/store"
-	"example.com/icpdesk/templates"
 )
 
 func init() {
@@ -34,7 +34,7 @@ func (a *app) newMailer(ctx context.Context) (*mailer.Service, *store.Store, err
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := templates.New(mailer.DeskFromConfig(cfg), cfg.Templates.Dir, cfg.Policy().Location)
+	r, err := daemon.Templates(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -54,14 +54,11 @@ func (a *app) newMailer(ctx context.Context) (*mailer.Service, *store.Store, err
 // the command's own summary and error line stay readable, unless the
 // configuration asks for debug.
 func (a *app) commandLogger(cfg *config.Config) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: slog.LevelError}
+	level := slog.LevelError
 	if cfg.Log.Level == "debug" {
-		opts.Level = slog.LevelDebug
+		level = slog.LevelDebug
 	}
-	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(a.stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(a.stderr, opts))
+	return newLogger(a.stderr, cfg.Log.Format, level)
 }
 
 func runOutboxSend(ctx context.Context, a *app, args []string) error {

@@ -55,17 +55,6 @@ func (s *countingSession) Data(r io.Reader) error {
 func (s *countingSession) Reset()        { s.to = nil }
 func (s *countingSession) Logout() error { return nil }
 
-func closedPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	return port
-}
-
 // TestOutboxSendCommands: `outbox send` against an unreachable server exits
 // non-zero with one line and leaves the email queued with its next attempt;
 // `outbox retry` makes it due; `outbox send` then delivers it; `mail test`
@@ -74,7 +63,7 @@ func TestOutboxSendCommands(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			c := newCLI(t, d)
-			port := closedPort(t)
+			port := freePort(t) // nothing listens there yet
 			cfgPath := filepath.Join(t.TempDir(), "icpdesk.toml")
 			if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf("[smtp]\nhost = \"127.0.0.1\"\nport = %d\nsecurity = \"none\"\ntimeout = \"5s\"\n", port)), 0o600); err != nil {
 				t.Fatal(err)

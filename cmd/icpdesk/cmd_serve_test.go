@@ -119,7 +119,7 @@ format = "json"
 		}
 		return false
 	})
-	t.Logf("APPEND to recorded and visible in /metrics: %v (Dovecot notifies IDLE clients about 0.5 s after APPEND)", recorded.Sub(appended).Round(time.Millisecond))
+	t.Logf("APPEND to recorded and visible in /metrics: %v (including Dovecot's IDLE notification delay and the 10 ms /metrics poll)", recorded.Sub(appended).Round(time.Millisecond))
 	if log := stderr.String(); !strings.Contains(log, "inbox: message recorded") || !strings.Contains(log, `"decision":"unmatched"`) {
 		t.Errorf("the log does not show the message:\n%s", log)
 	}

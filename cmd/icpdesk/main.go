@@ -10,14 +10,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"os/user"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 
 	"example.com/icpdesk/config"
+	"example.com/icpdesk/daemon"
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/store"
 )
@@ -156,12 +158,7 @@ func (a *app) globalFlags(fs *flag.FlagSet) {
 func (a *app) printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: icpdesk [--config FILE] [--db URL] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		c := commands[n]
 		fmt.Fprintf(w, "  %s\n      %s\n", strings.TrimSpace(n+" "+c.args), c.summary)
 	}
@@ -239,12 +236,7 @@ func (a *app) db(ctx context.Context, opts ...store.Option) (*store.Store, error
 	if err != nil {
 		return nil, err
 	}
-	opts = append([]store.Option{
-		store.WithPolicy(cfg.Policy()),
-		store.WithStaff(cfg.Desk.Staff, cfg.StaffLanguage()),
-		store.WithMessageIDDomain(cfg.MailDomain()),
-	}, opts...)
-	s, err := store.Open(ctx, cfg.Database.URL, opts...)
+	s, err := store.Open(ctx, cfg.Database.URL, append(daemon.StoreOptions(cfg), opts...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -269,11 +261,16 @@ func (a *app) logger() (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
 		return nil, fmt.Errorf("log.level: %w", err)
 	}
+	return newLogger(a.stderr, cfg.Log.Format, level), nil
+}
+
+// newLogger writes to w in log.format (json, else text).
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
-	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(a.stderr, opts)), nil
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(a.stderr, opts)), nil
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func (a *app) close() {
