@@ -109,9 +109,6 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 // WithClock replaces time.Now for due times, backoff and Date headers.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// withRand replaces the jitter source, for tests.
-func withRand(r func() float64) Option { return func(s *Service) { s.rand = r } }
-
 // New checks the settings and builds a service.
 func New(st Store, r Renderer, set Settings, opts ...Option) (*Service, error) {
 	if st == nil || r == nil {
@@ -467,12 +464,7 @@ func (s *Service) drain(ctx context.Context, c *conn, log *slog.Logger) (sum Sum
 			// Claimed ahead but not needed: back to the queue untouched.
 			c := <-next
 			c.close()
-			if len(c.rows) > 0 {
-				for _, m := range c.rows {
-					b.release = append(b.release, m.ID)
-				}
-				sum.Released += len(c.rows)
-			}
+			sum.Released += b.releaseAll(c.rows)
 		}
 		err = errors.Join(err, s.flush(ctx, b), b.rec.wait())
 	}()
@@ -606,13 +598,16 @@ func (s *Service) sendBatch(ctx context.Context, b *batchState, c *claimed) (Sum
 		}
 	}
 	c.close() // let the preparer finish
-	if done < len(c.rows) {
-		for _, m := range c.rows[done:] {
-			b.release = append(b.release, m.ID)
-		}
-		sum.Released += len(c.rows) - done
-	}
+	sum.Released += b.releaseAll(c.rows[done:])
 	return sum, s.flush(ctx, b)
+}
+
+// releaseAll queues rows claimed but not tried for release, and counts them.
+func (b *batchState) releaseAll(rows []store.OutboxMessage) int {
+	for _, m := range rows {
+		b.release = append(b.release, m.ID)
+	}
+	return len(rows)
 }
 
 // prepare renders, builds and encodes one message. It does no I/O.
@@ -836,22 +831,31 @@ func maskAddress(s, addr string) string {
 // unrecorded delivery is sent again once its lease expires.
 var flushPauses = []time.Duration{0, 200 * time.Millisecond, time.Second}
 
+// retryDB runs fn, again after each of flushPauses while it fails, and
+// returns its last error.
+func retryDB(fn func() error) error {
+	var err error
+	for _, p := range flushPauses {
+		time.Sleep(p)
+		if err = fn(); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
 // recordSent marks deliveries sent, retrying across a database blip.
 func (s *Service) recordSent(ctx context.Context, log *slog.Logger, marks []store.SentMark) error {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dbTimeout)
 	defer cancel()
-	var err error
-	for _, p := range flushPauses {
-		time.Sleep(p)
-		var n int
-		if n, err = s.st.MarkSent(fctx, marks); err == nil {
-			if n < len(marks) {
-				log.WarnContext(ctx, "some sent emails had lost their claim and may be sent again", "marked", n, "sent", len(marks))
-			}
-			return nil
-		}
+	n := 0
+	if err := retryDB(func() (err error) { n, err = s.st.MarkSent(fctx, marks); return err }); err != nil {
+		return fmt.Errorf("mark %d emails sent: %w", len(marks), err)
 	}
-	return fmt.Errorf("mark %d emails sent: %w", len(marks), err)
+	if n < len(marks) {
+		log.WarnContext(ctx, "some sent emails had lost their claim and may be sent again", "marked", n, "sent", len(marks))
+	}
+	return nil
 }
 
 // flush records the batch's outcomes. It uses a context that survives the
@@ -862,14 +866,9 @@ func (s *Service) flush(ctx context.Context, b *batchState) error {
 	defer cancel()
 	var errs []error
 	try := func(what string, fn func() error) {
-		var err error
-		for _, p := range flushPauses {
-			time.Sleep(p)
-			if err = fn(); err == nil {
-				return
-			}
+		if err := retryDB(fn); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", what, err))
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", what, err))
 	}
 	if len(b.sent) > 0 {
 		b.rec.in <- b.sent

@@ -77,15 +77,10 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-var desk = templates.DeskInfo{
-	Name: "示例云备案中心", NameEn: "Example Cloud ICP Filing Desk", Address: "icp@example.cn",
-	PostalAddress: "浙江省杭州市西湖区示例路 1 号", PostalAddressEn: "1 Example Road, Xihu District, Hangzhou, Zhejiang",
-	Phone: "0571-8800 0000", Website: "https://www.example.cn", FilingSystemURL: "https://beian.example.cn",
-}
-
 func renderer(t testing.TB) *templates.Renderer {
 	t.Helper()
-	r, err := templates.New(desk, "", shanghai)
+	cfg := config.Default()
+	r, err := templates.New(mailer.DeskFromConfig(&cfg), "", shanghai)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ type claimedRow struct {
 }
 
 // ClaimDue marks up to limit queued rows due at now as sending, leased until
-// now+lease, counts the attempt, and returns them oldest due first. On
+// now+lease, counts the attempt, and returns them in id order. On
 // PostgreSQL, concurrent claimers (workers, replicas) skip each other's rows
 // (FOR UPDATE SKIP LOCKED) and never get the same row; SQLite's immediate
 // transactions serialise claims. A row whose lease expires is put back by
@@ -72,33 +72,19 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease ti
 	}
 	until := dbTime(now.Add(lease))
 	const returning = ` RETURNING id, kind, language, recipient, filing_id, account_id, payload, attempts, message_id, created_at`
-	// SQLite computes the IN list once, inside the write lock. Without
-	// statistics it would find the due rows through outbox_status_idx and
-	// sort every queued row, and look the claimed ids up by scanning every
-	// queued row again: a claim would cost the whole backlog. INDEXED BY
-	// reads the first rows of the due index in order; the unary + keeps the
-	// outer status check off the index, so each id is a rowid lookup.
-	q := `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
-		WHERE +status = 'queued' AND id IN (SELECT id FROM outbox INDEXED BY outbox_due_idx
-			WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)` + returning
+	var rows []claimedRow
+	var err error
 	if s.dialect == Postgres {
 		// PostgreSQL may re-run an IN subquery while updating, and a LIMIT
 		// with SKIP LOCKED then yields more rows than asked for (seen in this
 		// package's tests). A materialised CTE picks the rows exactly once;
 		// the outer status check re-tests a row changed meanwhile.
-		q = `WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
+		q := `WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
 				ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
 			UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
 			FROM due WHERE outbox.id = due.id AND outbox.status = 'queued'` +
 			strings.ReplaceAll(returning, " id,", " outbox.id,")
-	}
-	args := []any{until, dbTime(now), limit}
-	if s.dialect == Postgres {
-		args = []any{dbTime(now), limit, until}
-	}
-	var rows []claimedRow
-	if s.dialect == Postgres {
-		err := s.InTx(ctx, func(t *Tx) error {
+		err = s.InTx(ctx, func(t *Tx) error {
 			// Statistics lag behind a burst of enqueues; estimating few due
 			// rows, the planner would bitmap-scan and sort every due row (and
 			// every dead index entry) to return the first few, on each claim.
@@ -106,14 +92,24 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease ti
 			if _, err := t.exec(ctx, `SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off`); err != nil {
 				return err
 			}
-			return t.selectRows(ctx, &rows, q, args...)
+			return t.selectRows(ctx, &rows, q, dbTime(now), limit, until)
 		})
-		if err != nil {
-			return nil, fmt.Errorf("claim outbox: %w", err)
-		}
-	} else if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q), args...); err != nil {
+	} else {
+		// SQLite computes the IN list once, inside the write lock. Without
+		// statistics it would find the due rows through outbox_status_idx and
+		// sort every queued row, and look the claimed ids up by scanning every
+		// queued row again: a claim would cost the whole backlog. INDEXED BY
+		// reads the first rows of the due index in order; the unary + keeps the
+		// outer status check off the index, so each id is a rowid lookup.
+		q := `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
+			WHERE +status = 'queued' AND id IN (SELECT id FROM outbox INDEXED BY outbox_due_idx
+				WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)` + returning
+		err = s.db.SelectContext(ctx, &rows, s.db.Rebind(q), until, dbTime(now), limit)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
+	// RETURNING gives no order; id order is what the mailer sends in.
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	out := make([]OutboxMessage, len(rows))
 	for i, r := range rows {
@@ -292,13 +288,14 @@ func (s *Store) MarkFailed(ctx context.Context, f OutboxFailure) (int, error) {
 		if row.Status != OutboxSending {
 			return fmt.Errorf("email %d is %s, not sending: %w", f.ID, row.Status, ErrConflict)
 		}
+		detail := truncateError(f.Error)
 		if _, err := t.exec(ctx, `UPDATE outbox SET status = 'failed', last_error = ?, lease_until = NULL WHERE id = ?`,
-			truncateError(f.Error), f.ID); err != nil {
+			detail, f.ID); err != nil {
 			return fmt.Errorf("mark email %d failed: %w", f.ID, err)
 		}
 		kind := filing.EmailKind(row.Kind)
 		if err := t.insertEvent(ctx, event{FilingID: row.FilingID.Int64, AccountID: row.AccountID.Int64, Actor: actorMailer,
-			Action: "email_failed", Details: map[string]any{"outbox_id": f.ID, "kind": kind, "error": truncateError(f.Error)},
+			Action: "email_failed", Details: map[string]any{"outbox_id": f.ID, "kind": kind, "error": detail},
 			At: f.At}); err != nil {
 			return err
 		}
@@ -340,14 +337,8 @@ func truncateError(s string) string {
 	if len(s) <= maxErrorLen {
 		return s
 	}
-	cut := maxErrorLen
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return truncate(s, maxErrorLen) + "…"
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // RequeueExpiredLeases returns rows whose claim expired (the mailer holding
 // them died or hung) to the queue, due at once. The email may have gone out
@@ -425,7 +416,7 @@ func (s *Store) RetryRow(ctx context.Context, id int64, actorName string) (Outbo
 	return out, err
 }
 
-const outboxRowColumns = `o.id, o.kind, o.language, o.recipient, COALESCE(f.reference, '') AS reference, o.dedup_key, o.status,
+const outboxRowColumns = `o.id, o.kind, o.language, o.recipient, COALESCE(f.reference, '') AS reference, COALESCE(o.inbound_id, 0) AS inbound_id, o.dedup_key, o.status,
 		o.attempts, o.next_attempt_at, o.last_error, o.message_id, o.created_at, o.sent_at`
 
 func (t *Tx) outboxRowByID(ctx context.Context, id int64, lock bool) (OutboxRow, error) {

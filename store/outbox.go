@@ -125,9 +125,7 @@ type OutboxFilter struct {
 
 // ListOutbox returns outbox rows, newest first.
 func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter) ([]OutboxRow, error) {
-	q := `SELECT o.id, o.kind, o.language, o.recipient, COALESCE(f.reference, '') AS reference, COALESCE(o.inbound_id, 0) AS inbound_id, o.dedup_key, o.status,
-		o.attempts, o.next_attempt_at, o.last_error, o.message_id, o.created_at, o.sent_at
-		FROM outbox o LEFT JOIN filings f ON f.id = o.filing_id WHERE 1 = 1`
+	q := `SELECT ` + outboxRowColumns + ` FROM outbox o LEFT JOIN filings f ON f.id = o.filing_id WHERE 1 = 1`
 	var args []any
 	if f.Status != "" {
 		switch f.Status {

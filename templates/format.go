@@ -129,8 +129,11 @@ var kindLabels = map[filing.EmailKind]filing.Text{
 }
 
 // KindLabel names an email kind for people: "备案成功" / "filing approved".
-func KindLabel(k filing.EmailKind, lang filing.Language) string {
-	if t, ok := kindLabels[k]; ok {
+func KindLabel(k filing.EmailKind, lang filing.Language) string { return label(kindLabels, k, lang) }
+
+// label is k's entry in labels in lang, or k itself when it has none.
+func label[K ~string](labels map[K]filing.Text, k K, lang filing.Language) string {
+	if t, ok := labels[k]; ok {
 		return t.In(lang)
 	}
 	return string(k)
@@ -148,22 +151,14 @@ var actionLabels = map[string]filing.Text{
 	"email_failed":                      {Zh: "邮件发送失败", En: "email not delivered"},
 }
 
-func actionLabel(a string, lang filing.Language) string {
-	if t, ok := actionLabels[a]; ok {
-		return t.In(lang)
-	}
-	return a
-}
-
 var actorLabels = map[filing.Actor]filing.Text{
 	filing.ActorStaff:     {Zh: "工作人员", En: "staff"},
 	filing.ActorApplicant: {Zh: "主办者（邮件）", En: "applicant (by email)"},
 	filing.ActorScheduler: {Zh: "定时任务", En: "scheduled job"},
 }
 
-func actorLabel(a filing.Actor, lang filing.Language) string {
-	if t, ok := actorLabels[a]; ok {
-		return t.In(lang)
-	}
-	return string(a)
+// returnedByLabels name who returned a filing, as return emails say it.
+var returnedByLabels = map[filing.ReturnSource]filing.Text{
+	filing.ReturnedByProvider: {Zh: "接入商（我公司）", En: "the provider (our filing desk)"},
+	filing.ReturnedByBureau:   {Zh: "通信管理局（管局）", En: "the Communications Administration"},
 }

@@ -367,13 +367,7 @@ func OneLine(s string) string {
 	if isOneLine(s) {
 		return s // the common case, without allocating
 	}
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085' {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
+	s = filing.OneLine(s)
 	if utf8.RuneCountInString(s) > maxSubjectRunes {
 		rs := []rune(s)
 		s = strings.TrimSpace(string(rs[:maxSubjectRunes-1])) + "…"

@@ -110,7 +110,7 @@ type emailRow struct {
 	Attempts                      int
 }
 
-// filingKinds are the kinds about one filing: they need its reference.
+// aboutFiling reports whether k is about one filing and so needs its reference.
 func aboutFiling(k filing.EmailKind) bool {
 	switch k {
 	case filing.EmailAccountApproved, filing.EmailAccountRejected, filing.EmailStaffAlert, filing.EmailStaffDigest:
@@ -180,11 +180,8 @@ func (r *Renderer) view(n filing.Notice, lang filing.Language) (*view, error) {
 	}
 	v.RejectReason = paragraph(n.RejectReason)
 	v.Reason = paragraph(n.ReturnReason)
-	switch n.ReturnSource {
-	case filing.ReturnedByProvider:
-		v.ReturnedBy = map[bool]string{true: "the provider (our filing desk)", false: "接入商（我公司）"}[lang == filing.LangEnglish]
-	case filing.ReturnedByBureau:
-		v.ReturnedBy = map[bool]string{true: "the Communications Administration", false: "通信管理局（管局）"}[lang == filing.LangEnglish]
+	if t, ok := returnedByLabels[n.ReturnSource]; ok {
+		v.ReturnedBy = t.In(lang)
 	}
 	if n.ReturnedAt != nil {
 		v.ReturnedAt = dateTime(*n.ReturnedAt, r.loc, lang)
@@ -230,9 +227,9 @@ func (r *Renderer) view(n filing.Notice, lang filing.Language) (*view, error) {
 		v.Inbound = iv
 	}
 	if a := n.Alert; a != nil {
-		av := &alertView{Summary: paragraph(a.Summary.In(lang)), Action: actionLabel(a.Action, lang)}
+		av := &alertView{Summary: paragraph(a.Summary.In(lang)), Action: label(actionLabels, a.Action, lang)}
 		if a.Actor != "" {
-			av.Actor = actorLabel(a.Actor, lang)
+			av.Actor = label(actorLabels, a.Actor, lang)
 		}
 		if a.From != "" && a.To != "" && a.From != a.To {
 			av.From, av.To = a.From.Label(lang), a.To.Label(lang)
