@@ -116,7 +116,7 @@ func (p *Processor) commit(ctx context.Context, b *batch) error {
 				keys = append(keys, *it.keys)
 			}
 		}
-		if err := dir.prefetch(ctx, keys); err != nil {
+		if err := dir.prefetch(ctx, tx, keys); err != nil {
 			return err
 		}
 		// Decide everything first: the lookups are cached, so this is no I/O.

@@ -8,7 +8,7 @@ import (
 )
 
 // cachedDirectory answers the linker from lookups made once per batch: a
-// batch of 50 messages costs six queries instead of six per message
+// batch's messages cost one statement (prefetch) instead of six per message
 // (DESIGN.md: backlog ingest must reach a quarter of the raw FETCH rate).
 // Misses are remembered too. It lives for one transaction.
 type cachedDirectory struct {
@@ -30,8 +30,9 @@ func newCachedDirectory(under Directory) *cachedDirectory {
 	}
 }
 
-// prefetch makes every lookup the messages' keys need, a query per kind.
-func (d *cachedDirectory) prefetch(ctx context.Context, keys []linkKeys) error {
+// prefetch makes every lookup the messages' keys need, in one statement,
+// leaving the cache as the six single-kind lookups would.
+func (d *cachedDirectory) prefetch(ctx context.Context, l linkLookuper, keys []linkKeys) error {
 	var sent, refs, icps, doms, senders []string
 	for _, k := range keys {
 		sent = append(append(append(sent, k.inReplyTo...), k.references...), k.bounced...)
@@ -44,44 +45,6 @@ func (d *cachedDirectory) prefetch(ctx context.Context, keys []linkKeys) error {
 			senders = append(senders, k.sender)
 		}
 	}
-	if l, ok := d.under.(linkLookuper); ok {
-		return d.prefetchAll(ctx, l, sent, refs, icps, doms, senders)
-	}
-	found, err := d.SentMessages(ctx, sent)
-	if err != nil {
-		return err
-	}
-	// The filings our sent messages are about: replies and bounces link to them.
-	var ids []int64
-	for _, s := range found {
-		if s.FilingID != 0 {
-			ids = append(ids, s.FilingID)
-		}
-	}
-	if _, err := d.LinkFilingsByID(ctx, ids); err != nil {
-		return err
-	}
-	if _, err := d.LinkFilingsByRef(ctx, refs); err != nil {
-		return err
-	}
-	if _, err := d.LinkFilingsByICPNumber(ctx, icps); err != nil {
-		return err
-	}
-	if _, err := d.LinkFilingsByDomain(ctx, doms); err != nil {
-		return err
-	}
-	_, err = d.OpenLinkFilingsOf(ctx, senders)
-	return err
-}
-
-// linkLookuper makes all the lookups at once (*store.Tx does).
-type linkLookuper interface {
-	LinkLookups(ctx context.Context, l store.LinkLookup) (store.LinkLookupResult, error)
-}
-
-// prefetchAll is prefetch with one statement instead of six, leaving the
-// cache as the six lookups would.
-func (d *cachedDirectory) prefetchAll(ctx context.Context, l linkLookuper, sent, refs, icps, doms, senders []string) error {
 	needSent, needRefs, needICPs := missing(d.sent, sent), missing(d.byRef, refs), missing(d.byICP, icps)
 	needDoms, needSenders := missing(d.byDom, doms), missing(d.openOf, senders)
 	got, err := l.LinkLookups(ctx, store.LinkLookup{SentMessageIDs: needSent, Refs: needRefs, ICPNumbers: needICPs,
@@ -126,6 +89,11 @@ func (d *cachedDirectory) prefetchAll(ctx context.Context, l linkLookuper, sent,
 		d.openOf[e] = d.remember(got.OpenOf[e]...)
 	}
 	return nil
+}
+
+// linkLookuper makes all the lookups at once (*store.Tx does).
+type linkLookuper interface {
+	LinkLookups(ctx context.Context, l store.LinkLookup) (store.LinkLookupResult, error)
 }
 
 // setStage records a stage change made in this transaction, so later
