@@ -17,6 +17,15 @@ const (
 // mostly mainland customers.
 const DefaultLanguage = LangChinese
 
+// OrDefault is l if icpdesk writes in it, else DefaultLanguage: an email is
+// never left unwritten over a language it does not know.
+func (l Language) OrDefault() Language {
+	if l == LangEnglish || l == LangChinese {
+		return l
+	}
+	return DefaultLanguage
+}
+
 // ParseLanguage accepts the common spellings of the two supported languages.
 func ParseLanguage(s string) (Language, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

@@ -33,21 +33,8 @@ func SendTest(ctx context.Context, set Settings, to string, now time.Time) (stri
 		return "", err
 	}
 	id := newMessageID(set.FromAddress)
-	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	m.FromMailAddress(&netmail.Address{Name: set.FromName.In(filing.LangChinese), Address: set.FromAddress})
-	m.ToMailAddress(&netmail.Address{Address: addr})
-	if set.ReplyTo != "" {
-		if err := m.ReplyTo(set.ReplyTo); err != nil {
-			return "", fmt.Errorf("reply-to: %w", err)
-		}
-	}
-	m.Subject("icpdesk 发信测试 / SMTP test")
-	m.SetMessageIDWithValue(id)
-	m.SetDateWithValue(now)
-	if err := setHeader(m, "Auto-Submitted", "auto-generated"); err != nil {
-		return "", err
-	}
-	if err := setHeader(m, "X-Auto-Response-Suppress", "All"); err != nil {
+	m, err := newMsg(set, filing.LangChinese, &netmail.Address{Address: addr}, "icpdesk 发信测试 / SMTP test", id, now, "auto-generated")
+	if err != nil {
 		return "", err
 	}
 	m.SetBodyString(mail.TypeTextPlain, fmt.Sprintf(
@@ -55,9 +42,6 @@ func SendTest(ctx context.Context, set Settings, to string, now time.Time) (stri
 			"This is a test email from icpdesk, checking its SMTP settings. No reply is needed.\n\n"+
 			"服务器 / Server: %s (%s)\n发件人 / From: %s\n时间 / Time: %s\n",
 		set.Addr(), set.Security, set.FromAddress, now.UTC().Format(time.RFC3339)))
-	if set.DKIM != nil {
-		m.SetDKIM(set.DKIM)
-	}
 	if err := c.send(m); err != nil {
 		if what, _ := classify(err); what == outcomeConnCheck || what == outcomeDropped {
 			return "", &unreachableError{addr: set.Addr(), err: redactSecret(err, set.Password)}

@@ -87,36 +87,22 @@ func newMessageID(from string) string {
 
 // build turns a rendered email into a go-mail message for one outbox row.
 func (s *Service) build(m store.OutboxMessage, e templates.Email, messageID string, now time.Time) (*mail.Msg, error) {
-	lang := m.Language
-	if lang != filing.LangEnglish {
-		lang = filing.LangChinese
-	}
-	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	fromName := s.set.FromName.In(lang)
-	msg.FromMailAddress(&netmail.Address{Name: templates.OneLine(fromName), Address: s.set.FromAddress})
+	lang := m.Language.OrDefault()
 	if _, err := filing.NormalizeEmail(m.Recipient); err != nil {
 		return nil, fmt.Errorf("recipient: %w", err)
 	}
-	msg.ToMailAddress(&netmail.Address{Name: templates.OneLine(m.Notice.ToName), Address: m.Recipient})
-	if s.set.ReplyTo != "" {
-		if err := msg.ReplyTo(s.set.ReplyTo); err != nil {
-			return nil, fmt.Errorf("reply-to: %w", err)
-		}
-	}
-	msg.Subject(templates.OneLine(e.Subject))
-	msg.SetMessageIDWithValue(messageID)
-	msg.SetDateWithValue(now)
 	// RFC 3834: answers to an applicant's message are auto-replied, the
 	// rest auto-generated; either way other robots must not answer them.
 	auto := "auto-generated"
 	if m.Kind.IsAcknowledgement() {
 		auto = "auto-replied"
 	}
-	headers := [][2]string{
-		{"Auto-Submitted", auto},
-		{"X-Auto-Response-Suppress", "All"}, // Exchange's out-of-office and receipts
-		{"Content-Language", string(lang)},
+	msg, err := newMsg(s.set, lang, &netmail.Address{Name: templates.OneLine(m.Notice.ToName), Address: m.Recipient},
+		e.Subject, messageID, now, auto)
+	if err != nil {
+		return nil, err
 	}
+	headers := [][2]string{{"Content-Language", string(lang)}}
 	if irt, refs := threadHeaders(m.Notice.Inbound); irt != "" {
 		headers = append(headers, [2]string{"In-Reply-To", irt}, [2]string{"References", refs})
 	}
@@ -129,8 +115,35 @@ func (s *Service) build(m store.OutboxMessage, e templates.Email, messageID stri
 	// buffer of its own, a copy per part per email for nothing.
 	msg.SetBodyWriter(mail.TypeTextPlain, stringWriter(e.Text))
 	msg.AddAlternativeWriter(mail.TypeTextHTML, stringWriter(e.HTML))
-	if s.set.DKIM != nil {
-		msg.SetDKIM(s.set.DKIM)
+	return msg, nil
+}
+
+// newMsg starts every email icpdesk sends, the SMTP test included: the desk
+// as sender (in lang), Reply-To, the subject on one line, a fixed
+// Message-ID and date, headers that keep robots from answering, and the
+// DKIM signer.
+func newMsg(set Settings, lang filing.Language, to *netmail.Address, subject, messageID string, now time.Time, autoSubmitted string) (*mail.Msg, error) {
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(&netmail.Address{Name: templates.OneLine(set.FromName.In(lang)), Address: set.FromAddress})
+	msg.ToMailAddress(to)
+	if set.ReplyTo != "" {
+		if err := msg.ReplyTo(set.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
+	}
+	msg.Subject(templates.OneLine(subject))
+	msg.SetMessageIDWithValue(messageID)
+	msg.SetDateWithValue(now)
+	for _, h := range [][2]string{
+		{"Auto-Submitted", autoSubmitted},
+		{"X-Auto-Response-Suppress", "All"}, // Exchange's out-of-office and receipts
+	} {
+		if err := setHeader(msg, h[0], h[1]); err != nil {
+			return nil, err
+		}
+	}
+	if set.DKIM != nil {
+		msg.SetDKIM(set.DKIM)
 	}
 	return msg, nil
 }

@@ -313,10 +313,7 @@ func (r *Renderer) check() error {
 
 // Render renders a notice in its language (Chinese when unknown).
 func (r *Renderer) Render(n filing.Notice) (Email, error) {
-	lang := n.Language
-	if lang != filing.LangEnglish {
-		lang = filing.LangChinese
-	}
+	lang := n.Language.OrDefault()
 	set, ok := r.sets[lang][n.Kind]
 	if !ok {
 		return Email{}, fmt.Errorf("templates: no template for email kind %q", n.Kind)
