@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"example.com/icpdesk/filing"
+	"example.com/icpdesk/mailparse"
 	"example.com/icpdesk/store"
 )
 
@@ -24,7 +25,7 @@ type Processor struct {
 
 	// effectFault makes applying a message's effects fail (tests: one bad
 	// message among others).
-	effectFault func(*Message) error
+	effectFault func(*mailparse.Message) error
 }
 
 // NewProcessor returns a processor. ackLimitPerHour caps acknowledgements per
@@ -38,7 +39,7 @@ func NewProcessor(st *store.Store, own Own, ackLimitPerHour int, log *slog.Logge
 
 // Inspect says what ingesting m would do, changing nothing: how staff answer
 // "why did this not link?".
-func (p *Processor) Inspect(ctx context.Context, m *Message, parseErr error, at time.Time) (Verdict, error) {
+func (p *Processor) Inspect(ctx context.Context, m *mailparse.Message, parseErr error, at time.Time) (Verdict, error) {
 	var v Verdict
 	err := p.store.InboundReadTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -50,7 +51,7 @@ func (p *Processor) Inspect(ctx context.Context, m *Message, parseErr error, at 
 
 // verdict classifies, links and decides; keys are the message's lookups
 // when already extracted (by the parse workers), else nil.
-func (p *Processor) verdict(ctx context.Context, dir Directory, m *Message, parseErr error, at time.Time, keys *linkKeys) (Verdict, error) {
+func (p *Processor) verdict(ctx context.Context, dir Directory, m *mailparse.Message, parseErr error, at time.Time, keys *linkKeys) (Verdict, error) {
 	class, reason := Classify(m, p.own)
 	var link Link
 	if parseErr == nil {
@@ -72,8 +73,8 @@ type item struct {
 	size     int64
 	internal time.Time
 	oversize bool
-	sp       *spool // released after the commit
-	msg      *Message
+	sp       *mailparse.Spool // released after the commit
+	msg      *mailparse.Message
 	parseErr error
 	keys     *linkKeys // the linker's lookups, extracted while parsing
 
@@ -158,7 +159,7 @@ func (p *Processor) commit(ctx context.Context, b *batch) error {
 
 // applyEffectful records the messages with effects and applies them, in
 // rounds: a message goes in a later round than any earlier one about the
-// same filing, from the same acknowledged sender, with the same Message-ID
+// same filing, from the same acknowledged sender, with the same mailparse.Message-ID
 // or bouncing the same email, so each is decided on what those did, as if
 // one by one. A round's messages are applied together, in one savepoint
 // with a fixed number of statements; if that fails, they are applied one by
@@ -249,7 +250,7 @@ func (p *Processor) applyGroup(ctx context.Context, tx *store.Tx, dir *cachedDir
 		ack := p.ackFor(v, it.msg, acks)
 		rec := p.record(b, it, v, ack, now)
 		if it.parseErr != nil {
-			if rec.Raw, err = it.sp.compressed(maxRawKept); err != nil {
+			if rec.Raw, err = keptRaw(it.sp); err != nil {
 				return false
 			}
 		}
@@ -429,7 +430,7 @@ func (p *Processor) logEffect(ctx context.Context, pl *groupPlan) {
 }
 
 // hasEffects reports whether applying v does more than record the message.
-func hasEffects(v Verdict, m *Message) bool {
+func hasEffects(v Verdict, m *mailparse.Message) bool {
 	switch v.Decision {
 	case DecisionResubmission, DecisionLateResubmission, DecisionUnverified:
 		return true
@@ -497,7 +498,7 @@ func (p *Processor) recordPlain(ctx context.Context, tx *store.Tx, b *batch, ite
 func (p *Processor) plainRecord(b *batch, it *item, now time.Time) (store.InboundMessage, error) {
 	rec := p.record(b, it, it.verdict, store.AckNone, now)
 	if it.parseErr != nil {
-		raw, err := it.sp.compressed(maxRawKept)
+		raw, err := keptRaw(it.sp)
 		if err != nil {
 			return rec, err
 		}
@@ -543,7 +544,7 @@ func (p *Processor) applyOne(ctx context.Context, tx *store.Tx, dir *cachedDirec
 	ack := p.ackFor(v, m, acks)
 	rec := p.record(b, it, v, ack, now)
 	if it.parseErr != nil {
-		rec.Raw, err = it.sp.compressed(maxRawKept)
+		rec.Raw, err = keptRaw(it.sp)
 		if err != nil {
 			return err
 		}
@@ -571,9 +572,6 @@ func (p *Processor) applyOne(ctx context.Context, tx *store.Tx, dir *cachedDirec
 	return nil
 }
 
-// maxRawKept caps the raw bytes kept (compressed) of an unparseable message.
-const maxRawKept = 2 << 20
-
 // maxBodyKept caps the text stored per message.
 const maxBodyKept = 64 << 10
 
@@ -581,11 +579,11 @@ func (p *Processor) record(b *batch, it *item, v Verdict, ack string, now time.T
 	m := it.msg
 	rec := store.InboundMessage{
 		Mailbox: b.mailbox, UIDValidity: int64(b.uidValidity), UID: int64(it.uid), MessageID: m.MessageID,
-		Sender: truncateUTF8(strings.ToLower(m.From.Addr), 320), Subject: truncateUTF8(m.Subject, 1000),
+		Sender: mailparse.TruncateUTF8(strings.ToLower(m.From.Addr), 320), Subject: mailparse.TruncateUTF8(m.Subject, 1000),
 		ReceivedAt: receivedAt(it.internal, now), Classification: string(v.Class), Decision: string(v.Decision),
 		LinkedBy: string(v.Link.Rule), SenderVerified: v.SenderVerified, Ack: ack,
 		// The parser cleaned the text and masked ID numbers already.
-		Oversize: it.oversize, Size: it.size, BodyText: truncateUTF8(m.Text, maxBodyKept), Note: note(v, m), CreatedAt: now,
+		Oversize: it.oversize, Size: it.size, BodyText: mailparse.TruncateUTF8(m.Text, maxBodyKept), Note: note(v, m), CreatedAt: now,
 	}
 	if v.Link.Filing != nil {
 		id := v.Link.Filing.ID
@@ -597,10 +595,10 @@ func (p *Processor) record(b *batch, it *item, v Verdict, ack string, now time.T
 			names = append(names, a.Filename)
 		}
 	}
-	rec.Attachments = truncateUTF8(strings.Join(names, "\n"), 4000)
+	rec.Attachments = mailparse.TruncateUTF8(strings.Join(names, "\n"), 4000)
 	switch {
 	case it.parseErr != nil:
-		rec.Error = truncateUTF8(filing.OneLine("unparseable: "+it.parseErr.Error()), 1000)
+		rec.Error = mailparse.TruncateUTF8(filing.OneLine("unparseable: "+it.parseErr.Error()), 1000)
 	case it.oversize:
 		rec.Error = fmt.Sprintf("message of %d bytes is over the size limit: only its header was read; staff must look at it in the mailbox", it.size)
 	}
@@ -608,7 +606,7 @@ func (p *Processor) record(b *batch, it *item, v Verdict, ack string, now time.T
 }
 
 // note is what staff read about a decision: why, and what could not be read.
-func note(v Verdict, m *Message) string {
+func note(v Verdict, m *mailparse.Message) string {
 	parts := []string{v.Why}
 	if v.ClassReason != "" && v.Class != ClassHuman {
 		parts = append(parts, "classified by "+v.ClassReason)
@@ -616,7 +614,7 @@ func note(v Verdict, m *Message) string {
 	if len(m.Problems) > 0 {
 		parts = append(parts, "problems: "+strings.Join(m.Problems, "; "))
 	}
-	return truncateUTF8(filing.OneLine(strings.Join(parts, " | ")), 2000)
+	return mailparse.TruncateUTF8(filing.OneLine(strings.Join(parts, " | ")), 2000)
 }
 
 func inboundDecision(v Verdict, ack, extra string) store.InboundDecision {
@@ -627,14 +625,14 @@ func inboundDecision(v Verdict, ack, extra string) store.InboundDecision {
 	if v.Link.Filing != nil {
 		d.FilingID = v.Link.Filing.ID
 	}
-	d.Note = truncateUTF8(filing.OneLine(d.Note), 2000)
+	d.Note = mailparse.TruncateUTF8(filing.OneLine(d.Note), 2000)
 	return d
 }
 
 // ackFor decides what becomes of a message's acknowledgement. Auto-replies,
 // bounces and our own mail never get one (they are never decided into one);
 // lists are never answered; a sender gets at most ackLimit an hour.
-func (p *Processor) ackFor(v Verdict, m *Message, acks *ackBudget) string {
+func (p *Processor) ackFor(v Verdict, m *mailparse.Message, acks *ackBudget) string {
 	switch v.Decision {
 	case DecisionResubmission, DecisionLateResubmission, DecisionUnverified:
 	default:
@@ -676,7 +674,7 @@ func loadAckBudget(ctx context.Context, tx *store.Tx, senders []string, filingID
 }
 
 // spent counts an answer made for a message recorded with verdict v.
-func (a *ackBudget) spent(v Verdict, m *Message, ack string) {
+func (a *ackBudget) spent(v Verdict, m *mailparse.Message, ack string) {
 	if ack != store.AckQueued {
 		return
 	}
@@ -701,7 +699,7 @@ func noticeFilings(items []*item) []int64 {
 // applyEffects carries out a decision for the recorded message id: the
 // stage change with its acknowledgement, the unverified-sender notice, the
 // bounce. It may change v (the filing moved on meanwhile) and ack.
-func (p *Processor) applyEffects(ctx context.Context, tx *store.Tx, dir *cachedDirectory, id int64, m *Message, v *Verdict, ack *string, staff string) error {
+func (p *Processor) applyEffects(ctx context.Context, tx *store.Tx, dir *cachedDirectory, id int64, m *mailparse.Message, v *Verdict, ack *string, staff string) error {
 	if p.effectFault != nil {
 		if err := p.effectFault(m); err != nil {
 			return err
@@ -791,7 +789,7 @@ func (p *Processor) applyEffects(ctx context.Context, tx *store.Tx, dir *cachedD
 
 // threadRefs is the References an answer to m carries (RFC 5322 §3.6.4):
 // m's references and m itself, the last ten.
-func threadRefs(m *Message) []string {
+func threadRefs(m *mailparse.Message) []string {
 	refs := append(append([]string(nil), m.References...), m.MessageID)
 	if len(refs) > 10 {
 		refs = refs[len(refs)-10:]
@@ -807,8 +805,8 @@ func (p *Processor) recordFailure(ctx context.Context, tx *store.Tx, b *batch, i
 		v.Class, v.ClassReason = Classify(it.msg, p.own)
 	}
 	rec := p.record(b, it, v, store.AckNone, now)
-	rec.Error = truncateUTF8(filing.OneLine("could not apply: "+it.applyErr.Error()), 1000)
-	raw, err := it.sp.compressed(maxRawKept)
+	rec.Error = mailparse.TruncateUTF8(filing.OneLine("could not apply: "+it.applyErr.Error()), 1000)
+	raw, err := keptRaw(it.sp)
 	if err != nil {
 		return err
 	}
@@ -863,7 +861,7 @@ func (p *Processor) LinkByStaff(ctx context.Context, inboundID int64, ref, staff
 		if !ok {
 			return fmt.Errorf("filing %s: %w", normRef, store.ErrNotFound)
 		}
-		m := &Message{MessageID: rec.MessageID, From: Address{Addr: rec.Sender}, Subject: rec.Subject, Text: rec.BodyText,
+		m := &mailparse.Message{MessageID: rec.MessageID, From: mailparse.Address{Addr: rec.Sender}, Subject: rec.Subject, Text: rec.BodyText,
 			Oversize: rec.Oversize}
 		link := Link{Filing: &f, Rule: RuleStaff}
 		v := decide(m, nil, ClassHuman, "", link, rec.ReceivedAt)
@@ -887,7 +885,7 @@ func (p *Processor) LinkByStaff(ctx context.Context, inboundID int64, ref, staff
 }
 
 // inboundRef is what an email answering m, or an event about it, says of it.
-func inboundRef(m *Message, at time.Time) *filing.InboundRef {
+func inboundRef(m *mailparse.Message, at time.Time) *filing.InboundRef {
 	return &filing.InboundRef{MessageID: m.MessageID, References: threadRefs(m), From: strings.ToLower(m.From.Addr),
 		Subject: m.Subject, ReceivedAt: at.UTC()}
 }
@@ -915,7 +913,7 @@ func unverifiedEvent(f *store.LinkFiling, sender string, at time.Time, details m
 
 // bounceEvent is the audit event of message id, a bounce of our email s
 // about f.
-func bounceEvent(f *store.LinkFiling, s *store.SentMessage, id int64, m *Message, at time.Time) store.InboundEvent {
+func bounceEvent(f *store.LinkFiling, s *store.SentMessage, id int64, m *mailparse.Message, at time.Time) store.InboundEvent {
 	return store.InboundEvent{FilingID: f.ID, AccountID: f.AccountID, Actor: filing.ActorApplicant,
 		ActorName: "bounce", Action: "email_bounced", At: at,
 		Details: map[string]any{"inbound_id": id, "outbox_id": s.OutboxID, "kind": s.Kind, "reason": m.DSN.Reason()}}

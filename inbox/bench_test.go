@@ -19,6 +19,7 @@ import (
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/filing/filingtest"
 	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/mailparse/mailtest"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
 )
@@ -96,19 +97,19 @@ func backlog(b *testing.B, st *store.Store, n int) [][]byte {
 		id := fmt.Sprintf("backlog-%05d@mail.example.com", i)
 		switch r := rng.IntN(100); {
 		case r < 70:
-			out[i] = inboxtest.Mail{From: owners[k], Subject: "回复：[ICP#" + refs[k] + "] 备案退回通知", MessageID: id,
-				ContentType: "text/plain; charset=gbk", CTE: "base64", Body: inboxtest.GBK(para)}.Bytes()
+			out[i] = mailtest.Mail{From: owners[k], Subject: "回复：[ICP#" + refs[k] + "] 备案退回通知", MessageID: id,
+				ContentType: "text/plain; charset=gbk", CTE: "base64", Body: mailtest.GBK(para)}.Bytes()
 		case r < 80:
-			out[i] = inboxtest.Mail{From: owners[k], Subject: inboxtest.BWord("UTF-8", []byte("自动回复：您的备案已退回")), MessageID: id,
+			out[i] = mailtest.Mail{From: owners[k], Subject: mailtest.BWord("UTF-8", []byte("自动回复：您的备案已退回")), MessageID: id,
 				Headers: [][2]string{{"Auto-Submitted", "auto-replied"}}, Body: []byte(para)}.Bytes()
 		case r < 85:
-			out[i] = inboxtest.Bounce(notices[rng.IntN(len(notices))], owners[k])
-			out[i] = []byte(strings.Replace(string(out[i]), "Message-ID: <dsn-", fmt.Sprintf("Message-ID: <dsn%05d-", i), 1))
+			out[i] = mailtest.Bounce(notices[rng.IntN(len(notices))], owners[k])
+			out[i] = []byte(strings.Replace(string(out[i]), "mailparse.Message-ID: <dsn-", fmt.Sprintf("mailparse.Message-ID: <dsn%05d-", i), 1))
 		case r < 90:
-			out[i] = inboxtest.Mail{From: fmt.Sprintf("forger%02d@example.net", rng.IntN(20)), Subject: "[ICP#" + refs[k] + "] 已修改", MessageID: id,
+			out[i] = mailtest.Mail{From: fmt.Sprintf("forger%02d@example.net", rng.IntN(20)), Subject: "[ICP#" + refs[k] + "] 已修改", MessageID: id,
 				Body: []byte(para)}.Bytes()
 		default:
-			out[i] = inboxtest.Mail{From: fmt.Sprintf("visitor%04d@example.org", i), Subject: "咨询备案流程", MessageID: id,
+			out[i] = mailtest.Mail{From: fmt.Sprintf("visitor%04d@example.org", i), Subject: "咨询备案流程", MessageID: id,
 				ContentType: "text/html; charset=utf-8", Body: []byte("<div>" + strings.ReplaceAll(para, "\n", "<br>") + "</div>")}.Bytes()
 		}
 	}
@@ -249,7 +250,7 @@ func BenchmarkIdleLatency(b *testing.B) {
 			mu.Lock()
 			committed[id] = ch
 			mu.Unlock()
-			raw := inboxtest.Mail{From: "zhangsan@example.cn", Subject: "问题", MessageID: id, Body: []byte("请问备案进度？")}.Bytes()
+			raw := mailtest.Mail{From: "zhangsan@example.cn", Subject: "问题", MessageID: id, Body: []byte("请问备案进度？")}.Bytes()
 			start := time.Now()
 			app.append(raw)
 			select {
@@ -302,7 +303,7 @@ func idleNotifyDelays(b *testing.B, srv *inboxtest.Server, samples int) []time.D
 	app := newAppender(b, srv)
 	defer app.close()
 	var out []time.Duration
-	raw := inboxtest.Mail{From: "probe@example.com", Subject: "probe", Body: []byte("probe")}.Bytes()
+	raw := mailtest.Mail{From: "probe@example.com", Subject: "probe", Body: []byte("probe")}.Bytes()
 	for k := 0; k < samples; k++ {
 		start := time.Now()
 		app.appendTo(srv.Processed, raw)

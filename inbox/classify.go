@@ -3,6 +3,7 @@ package inbox
 import (
 	"strings"
 
+	"example.com/icpdesk/mailparse"
 	"example.com/icpdesk/store"
 )
 
@@ -17,7 +18,7 @@ const (
 )
 
 // Own says which mail is the desk's own: its addresses (the desk mailbox,
-// the sender address, staff) and the domain of the Message-IDs it gives.
+// the sender address, staff) and the domain of the mailparse.Message-IDs it gives.
 type Own struct {
 	Addresses       []string
 	MessageIDDomain string
@@ -46,7 +47,7 @@ func (o Own) isOwnMessageID(id string) bool {
 
 // Classify sorts a message, in this order:
 //  1. bounce: a delivery status report, or mail from MAILER-DAEMON/postmaster;
-//  2. own: from the desk's own addresses, or carrying a Message-ID icpdesk made
+//  2. own: from the desk's own addresses, or carrying a mailparse.Message-ID icpdesk made
 //     (our mail looped back; checked before auto-reply because our mail is
 //     marked Auto-Submitted);
 //  3. auto-reply: RFC 3834 Auto-Submitted other than "no", Precedence
@@ -57,7 +58,7 @@ func (o Own) isOwnMessageID(id string) bool {
 //  5. human.
 //
 // The reason says which rule decided, for staff.
-func Classify(m *Message, own Own) (Classification, string) {
+func Classify(m *mailparse.Message, own Own) (Classification, string) {
 	local, _, _ := strings.Cut(strings.ToLower(m.From.Addr), "@")
 	switch {
 	case m.ContentType == "multipart/report" && (m.ReportType == "delivery-status" || m.ReportType == "global-delivery-status"):
@@ -67,7 +68,7 @@ func Classify(m *Message, own Own) (Classification, string) {
 	case own.isOwnAddress(m.From.Addr):
 		return ClassOwn, "from the desk's own address"
 	case own.isOwnMessageID(m.MessageID):
-		return ClassOwn, "a Message-ID icpdesk gave"
+		return ClassOwn, "a mailparse.Message-ID icpdesk gave"
 	}
 	if r := autoReplyReason(m); r != "" {
 		return ClassAutoReply, r
@@ -78,7 +79,7 @@ func Classify(m *Message, own Own) (Classification, string) {
 	return ClassHuman, ""
 }
 
-func autoReplyReason(m *Message) string {
+func autoReplyReason(m *mailparse.Message) string {
 	if a := m.AutoSubmitted; a != "" && !strings.HasPrefix(a, "no") {
 		return "Auto-Submitted: " + a
 	}

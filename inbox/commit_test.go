@@ -13,6 +13,8 @@ import (
 
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/mailparse"
+	"example.com/icpdesk/mailparse/mailtest"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
 )
@@ -39,7 +41,7 @@ func testEffectsOfABatch(t *testing.T, d store.Dialect, fault bool) {
 	sc := newScenario(t, srv, d)
 	e := sc.env
 	returnC := e.sent(refC, filing.EmailFilingReturned)
-	for _, m := range []inboxtest.Mail{
+	for _, m := range []mailtest.Mail{
 		{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("resub-a")},
 		{From: "lisi@example.com", Subject: "[ICP#" + refC + "] 已修改", MessageID: mid("late-c")},
 		{From: "attacker@example.com", Subject: "[ICP#" + refF + "] 已修改", MessageID: mid("forged-f")},
@@ -48,10 +50,10 @@ func testEffectsOfABatch(t *testing.T, d store.Dialect, fault bool) {
 	} {
 		srv.Append(t, m.Bytes(), time.Time{})
 	}
-	srv.Append(t, inboxtest.Bounce(returnC, "lisi@example.com"), time.Time{})
+	srv.Append(t, mailtest.Bounce(returnC, "lisi@example.com"), time.Time{})
 	w := e.watcher(e.config())
 	if fault {
-		w.proc.effectFault = func(m *Message) error {
+		w.proc.effectFault = func(m *mailparse.Message) error {
 			if m.MessageID == mid("late-c") {
 				return errors.New("injected fault")
 			}
@@ -245,7 +247,7 @@ func testBacklogMoved(t *testing.T, srv *inboxtest.Server) {
 	e := newScenario(t, srv, store.SQLite).env
 	const n = 25
 	for i := 0; i < n; i++ {
-		srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: fmt.Sprintf("[ICP#%s] 问题 %d", refA, i),
+		srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: fmt.Sprintf("[ICP#%s] 问题 %d", refA, i),
 			MessageID: mid(fmt.Sprint("backlog-", i)), Body: []byte("请问审核进度？")}.Bytes(), time.Time{})
 	}
 	cfg := e.config()

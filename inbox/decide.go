@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"example.com/icpdesk/filing"
+	"example.com/icpdesk/mailparse"
 )
 
 // Decision is what a message does.
@@ -51,7 +52,7 @@ var returnKinds = map[string]bool{
 // decide turns a classified, linked message into a decision. It is pure:
 // applying it (the stage change, the emails) happens in the store, where the
 // transition table is checked again on the filing as it is then.
-func decide(m *Message, parseErr error, class Classification, classReason string, link Link, at time.Time) Verdict {
+func decide(m *mailparse.Message, parseErr error, class Classification, classReason string, link Link, at time.Time) Verdict {
 	v := Verdict{Class: class, ClassReason: classReason, Link: link, At: at}
 	if link.Filing != nil {
 		v.SenderVerified = m.From.Addr != "" && strings.EqualFold(strings.TrimSpace(m.From.Addr), link.Filing.AccountEmail)
@@ -114,27 +115,15 @@ var negations = []string{"未", "没", "沒", "不", "尚", "not ", "n't ", "nev
 
 // resubmissionIntent reports what makes the message a resubmission notice:
 // a reply to a return notice, or intent words outside quoted text.
-func resubmissionIntent(m *Message, link Link) string {
+func resubmissionIntent(m *mailparse.Message, link Link) string {
 	if link.Replied != nil && returnKinds[link.Replied.Kind] {
 		return "reply to the return notice"
 	}
-	m.findIntents()
 	// A reply's subject repeats ours, which may itself ask to resubmit.
-	if link.Replied == nil && m.intentSubject != "" {
-		return m.intentSubject
+	if s := findIntent(m.Subject); link.Replied == nil && s != "" {
+		return s
 	}
-	return m.intentText
-}
-
-// findIntents looks for intent words once per message (the parse workers
-// call it, off the transaction's path).
-func (m *Message) findIntents() {
-	if m.intentDone {
-		return
-	}
-	// People say what they did at the top; reading the first few thousand
-	// characters keeps a 100 KB message from costing as much as 25 short ones.
-	m.intentSubject, m.intentText, m.intentDone = findIntent(m.Subject), findIntent(unquoted(truncateUTF8(m.Text, maxIntentText))), true
+	return findIntent(unquoted(mailparse.TruncateUTF8(m.Text, maxIntentText)))
 }
 
 // maxIntentText bounds the text searched for intent words.
@@ -230,7 +219,7 @@ func negated(before string) bool {
 
 // quoteStartRE matches the lines mail clients put above quoted text: QQ
 // Mail's and Foxmail's "------------------ 原始邮件 ------------------",
-// Outlook's "-----Original Message-----" or "发件人:" block, Gmail's
+// Outlook's "-----Original mailparse.Message-----" or "发件人:" block, Gmail's
 // "On … wrote:" and its Chinese form "在 … 写道：".
 var quoteStartRE = regexp.MustCompile(`(?i)^\s*(?:-{2,}\s*(?:原始邮件|原始郵件|original message|original|转发邮件|forwarded message)\s*-{2,}|(?:发件人|發件人|寄件者|from)\s*[:：].*@.*|(?:在|on)\s.{0,200}(?:写道|寫道|wrote)\s*[:：]?)\s*$`)
 

@@ -9,10 +9,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/net/html"
-
 	"example.com/icpdesk/filing"
-	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/mailparse"
+	"example.com/icpdesk/mailparse/mailtest"
 )
 
 // The text helpers on the parse path were rewritten for speed (one pass,
@@ -20,26 +19,6 @@ import (
 // replaced are kept here as references: on random text full of what mail
 // has (CRLF, controls, broken UTF-8, full-width dots, CJK, quote marks,
 // intent words), each fast one must give exactly the same answer.
-
-func refCleanBody(s string, max int) string {
-	if refClean(s) {
-		return truncateUTF8(s, max)
-	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r == '\r':
-			return '\n'
-		case unicode.IsControl(r):
-			return -1
-		}
-		return r
-	}, s)
-	return truncateUTF8(s, max)
-}
 
 func refUnicodeAlternatives(tok string) []string {
 	labels := strings.FieldsFunc(tok, isDot)
@@ -193,107 +172,6 @@ func refContainsAny(s string, subs []string) bool {
 	return false
 }
 
-func refHTMLToText(src string, max int) string {
-	z := html.NewTokenizer(strings.NewReader(src))
-	z.SetMaxBuf(1 << 20)
-	var b strings.Builder
-	skip := 0      // depth inside script/style/head/title
-	space := false // white space seen since the last text
-	newline := func() {
-		space = false
-		s := b.String()
-		if len(s) > 0 && !strings.HasSuffix(s, "\n") {
-			b.WriteByte('\n')
-		}
-	}
-	for b.Len() < max {
-		switch z.Next() {
-		case html.ErrorToken:
-			return refFinishHTMLText(b.String(), max)
-		case html.TextToken:
-			if skip > 0 {
-				continue
-			}
-			raw := string(z.Text())
-			fields := strings.Fields(raw)
-			if len(fields) == 0 {
-				space = space || raw != ""
-				continue
-			}
-			first, _ := utf8.DecodeRuneInString(raw)
-			if s := b.String(); len(s) > 0 && !strings.HasSuffix(s, "\n") && !strings.HasSuffix(s, "\t") && (space || unicode.IsSpace(first)) {
-				b.WriteByte(' ')
-			}
-			b.WriteString(strings.Join(fields, " "))
-			last, _ := utf8.DecodeLastRuneInString(raw)
-			space = unicode.IsSpace(last)
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
-			switch string(name) {
-			case "script", "style", "head", "title":
-				if !selfClosing(z) {
-					skip++
-				}
-			case "br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "hr":
-				newline()
-			case "td", "th":
-				if s := b.String(); len(s) > 0 && !strings.HasSuffix(s, "\n") {
-					b.WriteByte('\t')
-				}
-			}
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			switch string(name) {
-			case "script", "style", "head", "title":
-				if skip > 0 {
-					skip--
-				}
-			case "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table":
-				newline()
-			}
-		}
-	}
-	return refFinishHTMLText(b.String(), max)
-}
-
-func refFinishHTMLText(s string, max int) string {
-	lines := strings.Split(s, "\n")
-	out := lines[:0]
-	blank := 0
-	for _, l := range lines {
-		l = strings.TrimSpace(l)
-		if l == "" {
-			blank++
-			if blank > 1 {
-				continue
-			}
-		} else {
-			blank = 0
-		}
-		out = append(out, l)
-	}
-	return refCleanBody(strings.TrimSpace(strings.Join(out, "\n")), max)
-}
-
-// refClean reports whether s is already what cleanBody makes: valid UTF-8
-// without CR or control characters other than LF and tab. Checking first
-// spares most messages three copies.
-func refClean(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; dirtyByte[c] {
-			switch {
-			case c == 0xC2:
-				if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9F { // C1 controls
-					return false
-				}
-			default:
-				return false
-			}
-		}
-	}
-	return utf8.ValidString(s)
-}
-
 var textPieces = []string{
 	"a", "b", "z", "A", "Z", "0", "9", "-", "_", ".", "．", "。", "｡", "@", " ", "\t", "\n", "\r", "\r\n", "\x00", "\x7f", "\u0085", "\u009f", "\u00a0",
 	"\xff", "\xc2", "\xe4\xb8", "\xed\xa0\x80", "\uFFFD", "\u2028", "网站", "示例", "中国", "中國", "公司", "网络", "我爱你", "中文网", "com", "cn", "net", "xn--fiqs8s",
@@ -314,21 +192,47 @@ func randomText(r *rand.Rand, n int) string {
 	return b.String()
 }
 
-var htmlPieces = []string{"<p>", "</p>", "<br>", "<br/>", "<div>", "</div>", "<td>", "<th>", "<tr>", "<script>", "</script>", "<style>x{}</style>", "&nbsp;", "&amp;", "&#12288;", "&#xD800;", "\u3000", "\u00a0", "\u0085", "<head>", "</head>", "<title>t</title>", "<b>", "</b>", "<!-- c -->", "<li>"}
+// BenchmarkParseMessage is the parse workers' cost per message of the
+// backlog benchmark's kinds: mailparse.Spool, parse, link keys, intent words.
+func BenchmarkParseMessage(b *testing.B) {
+	para := strings.Repeat("您好，我们已按照退回意见修改了网站名称和主体信息，核验单已重新签字盖章，请重新审核。谢谢！\n", 70)
+	ref, owner := "BA-2026-900001", "applicant001@example.com"
+	for _, c := range []struct {
+		name string
+		raw  []byte
+	}{
+		{"gbk-reply", mailtest.Mail{From: owner, Subject: "回复：[ICP#" + ref + "] 备案退回通知", MessageID: "a@mail.example.com",
+			ContentType: "text/plain; charset=gbk", CTE: "base64", Body: mailtest.GBK(para)}.Bytes()},
+		{"auto-reply", mailtest.Mail{From: owner, Subject: mailtest.BWord("UTF-8", []byte("自动回复：您的备案已退回")), MessageID: "b@mail.example.com",
+			Headers: [][2]string{{"Auto-Submitted", "auto-replied"}}, Body: []byte(para)}.Bytes()},
+		{"bounce", mailtest.Bounce("icpdesk.aa01@example.cn", owner)},
+		{"html", mailtest.Mail{From: "visitor0001@example.org", Subject: "咨询备案流程", MessageID: "d@mail.example.com",
+			ContentType: "text/html; charset=utf-8", Body: []byte("<div>" + strings.ReplaceAll(para, "\n", "<br>") + "</div>")}.Bytes()},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.raw)))
+			for i := 0; i < b.N; i++ {
+				sp, err := mailparse.NewSpool(bytes.NewReader(c.raw), 25<<20, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				r, _ := sp.Reader()
+				m, _ := mailparse.Parse(r, mailparse.ParseOptions{})
+				if m.MessageID == "" {
+					m.EnsureMessageID(sp.Digest())
+				}
+				_ = extractKeys(m, testOwn)
+				sp.Close()
+			}
+		})
+	}
+}
 
 func TestFastTextHelpersMatchReferences(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 9))
 	for k := 0; k < 60000; k++ {
 		s := randomText(r, r.IntN(40))
-		max := r.IntN(80) - 5
-		if a, b := cleanBody(s, max), refCleanBody(s, max); a != b {
-			t.Fatalf("cleanBody(%q, %d) = %q, want %q", s, max, a, b)
-		}
-		if utf8.ValidString(s) {
-			if a, b := cleanValidBody(s, max), refCleanBody(s, max); a != b {
-				t.Fatalf("cleanValidBody(%q, %d) = %q, want %q", s, max, a, b)
-			}
-		}
 		if a, b := unicodeAlternatives(s), refUnicodeAlternatives(s); strings.Join(a, "|") != strings.Join(b, "|") || (a == nil) != (b == nil) {
 			t.Fatalf("unicodeAlternatives(%q) = %q, want %q", s, a, b)
 		}
@@ -337,76 +241,10 @@ func TestFastTextHelpersMatchReferences(t *testing.T) {
 				t.Fatalf("linesWith(%q, %q) = %q, want %q", s, marks, a, b)
 			}
 		}
-		if a, b := unquoted(s), refUnquoted(s); a != b {
-			t.Fatalf("unquoted(%q) = %q, want %q", s, a, b)
-		}
-		if a, b := quoteMarkSet.in(s), refContainsAny(s, quoteMarks); a != b {
-			t.Fatalf("quoteMarkSet.in(%q) = %v, want %v", s, a, b)
-		}
 		n := r.IntN(10) + 1
 		a, b := findDomains(s, n), refFindDomains(s, n)
 		if fmt.Sprint(a) != fmt.Sprint(b) {
 			t.Fatalf("findDomains(%q) = %v, want %v", s, a, b)
 		}
-	}
-}
-
-func TestFastHTMLToTextMatchesReference(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for k := 0; k < 30000; k++ {
-		var b strings.Builder
-		for i := r.IntN(30); i > 0; i-- {
-			if r.IntN(3) == 0 {
-				b.WriteString(htmlPieces[r.IntN(len(htmlPieces))])
-			} else {
-				b.WriteString(randomText(r, 1))
-			}
-		}
-		s := b.String()
-		max := r.IntN(100) + 1
-		if r.IntN(4) == 0 {
-			max = 1 << 20
-		}
-		if a, o := htmlToText(s, max), refHTMLToText(s, max); a != o {
-			t.Fatalf("htmlToText(%q, %d) = %q, want %q", s, max, a, o)
-		}
-	}
-}
-
-// BenchmarkParseMessage is the parse workers' cost per message of the
-// backlog benchmark's kinds: spool, parse, link keys, intent words.
-func BenchmarkParseMessage(b *testing.B) {
-	para := strings.Repeat("您好，我们已按照退回意见修改了网站名称和主体信息，核验单已重新签字盖章，请重新审核。谢谢！\n", 70)
-	ref, owner := "BA-2026-900001", "applicant001@example.com"
-	for _, c := range []struct {
-		name string
-		raw  []byte
-	}{
-		{"gbk-reply", inboxtest.Mail{From: owner, Subject: "回复：[ICP#" + ref + "] 备案退回通知", MessageID: "a@mail.example.com",
-			ContentType: "text/plain; charset=gbk", CTE: "base64", Body: inboxtest.GBK(para)}.Bytes()},
-		{"auto-reply", inboxtest.Mail{From: owner, Subject: inboxtest.BWord("UTF-8", []byte("自动回复：您的备案已退回")), MessageID: "b@mail.example.com",
-			Headers: [][2]string{{"Auto-Submitted", "auto-replied"}}, Body: []byte(para)}.Bytes()},
-		{"bounce", inboxtest.Bounce("icpdesk.aa01@example.cn", owner)},
-		{"html", inboxtest.Mail{From: "visitor0001@example.org", Subject: "咨询备案流程", MessageID: "d@mail.example.com",
-			ContentType: "text/html; charset=utf-8", Body: []byte("<div>" + strings.ReplaceAll(para, "\n", "<br>") + "</div>")}.Bytes()},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(c.raw)))
-			for i := 0; i < b.N; i++ {
-				sp, err := spoolFrom(bytes.NewReader(c.raw), 25<<20, "")
-				if err != nil {
-					b.Fatal(err)
-				}
-				r, _ := sp.reader()
-				m, _ := Parse(r, ParseOptions{})
-				if m.MessageID == "" {
-					m.ensureMessageID(sp.digest())
-				}
-				_ = extractKeys(m, testOwn)
-				m.findIntents()
-				sp.Close()
-			}
-		})
 	}
 }

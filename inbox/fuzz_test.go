@@ -3,73 +3,36 @@ package inbox
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
-	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/mailparse"
+	"example.com/icpdesk/mailparse/mailtest"
 )
 
 // fuzzSeeds are every fixture the tests write, small enough to fuzz.
 func fuzzSeeds() [][]byte {
 	var seeds [][]byte
-	for _, f := range inboxtest.CharsetFixtures(testAddr, testRef) {
+	for _, f := range mailtest.CharsetFixtures(testAddr, testRef) {
 		seeds = append(seeds, f.Raw)
 	}
 	seeds = append(seeds,
-		inboxtest.Bounce("icpdesk.aa01@example.cn", "lisi@example.com"),
-		inboxtest.PlainBounce("icpdesk.aa01@example.cn"),
-		inboxtest.AutoReply(testAddr, "icpdesk.aa01@example.cn"),
-		inboxtest.SubjectAutoReply(testAddr),
-		inboxtest.NullReturnPath(testAddr),
-		inboxtest.Garbage(),
-		inboxtest.Nested(testAddr, 20),
+		mailtest.Bounce("icpdesk.aa01@example.cn", "lisi@example.com"),
+		mailtest.PlainBounce("icpdesk.aa01@example.cn"),
+		mailtest.AutoReply(testAddr, "icpdesk.aa01@example.cn"),
+		mailtest.SubjectAutoReply(testAddr),
+		mailtest.NullReturnPath(testAddr),
+		mailtest.Garbage(),
+		mailtest.Nested(testAddr, 20),
 	)
 	var parts bytes.Buffer
-	io.Copy(&parts, inboxtest.ManyParts(testAddr, "parts", 60))
+	io.Copy(&parts, mailtest.ManyParts(testAddr, "parts", 60))
 	seeds = append(seeds, parts.Bytes())
 	var big bytes.Buffer
-	io.Copy(&big, inboxtest.Big(testAddr, "big", testRef, 16<<10))
+	io.Copy(&big, mailtest.Big(testAddr, "big", testRef, 16<<10))
 	return append(seeds, big.Bytes())
-}
-
-// FuzzParse: no input makes the parser panic, exceed its caps, or return
-// text that is not clean UTF-8.
-func FuzzParse(f *testing.F) {
-	for _, s := range fuzzSeeds() {
-		f.Add(s)
-	}
-	opts := ParseOptions{MaxParts: 40, MaxDepth: 6, MaxText: 4 << 10, MaxHTML: 8 << 10, MaxAttachments: 5}
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		m, err := ParseBytes(raw, opts)
-		var pe *PanicError
-		if errors.As(err, &pe) {
-			t.Fatalf("panic: %v\n%s", pe.Value, pe.Stack)
-		}
-		if m == nil || m.MessageID == "" || strings.ContainsAny(m.MessageID, " <>\r\n") {
-			t.Fatalf("message id %+v", m)
-		}
-		for name, s := range map[string]string{"subject": m.Subject, "from": m.From.Addr, "name": m.From.Name, "text": m.Text} {
-			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-				t.Fatalf("%s not clean: %q", name, s)
-			}
-		}
-		if strings.ContainsAny(m.Subject+m.From.Name+m.From.Addr, "\r\n") {
-			t.Fatalf("line break in a header value: %q %q", m.Subject, m.From)
-		}
-		if len(m.Text) > opts.MaxText || m.Parts > opts.MaxParts || len(m.Attachments) > opts.MaxAttachments {
-			t.Fatalf("caps exceeded: text %d parts %d attachments %d", len(m.Text), m.Parts, len(m.Attachments))
-		}
-		// Classification and key extraction never fail either.
-		Classify(m, testOwn)
-		k := extractKeys(m, testOwn)
-		if len(k.refs) > maxCandidates || len(k.tags) > maxCandidates || len(k.icps) > maxICPNumbers || len(k.domains) > maxDomainNames {
-			t.Fatalf("too many lookups: %+v", k)
-		}
-	})
 }
 
 // FuzzLink: whatever a message says, the linker either links one filing of
@@ -77,7 +40,7 @@ func FuzzParse(f *testing.F) {
 // same message always gives the same answer.
 func FuzzLink(f *testing.F) {
 	for _, s := range fuzzSeeds() {
-		m, _ := ParseBytes(s, ParseOptions{})
+		m, _ := mailparse.ParseBytes(s, mailparse.ParseOptions{})
 		f.Add(m.From.Addr, m.Subject, m.Text, strings.Join(m.InReplyTo, " "))
 	}
 	f.Add("zhangsan@example.cn", "[ICP#BA-2026-000001]", "网站shop.example.cn已修改，请重新审核。浙ICP备12345678号", "icpdesk.aa01@example.cn")
@@ -85,7 +48,7 @@ func FuzzLink(f *testing.F) {
 	f.Add("x@example.com", "ＢＡ－２０２６－０００００１", "a@shop.example.cn 我还没有重新提交", "icpdesk.acct@example.cn")
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, from, subject, text, inReplyTo string) {
-		m := &Message{MessageID: "fuzz@example.com", From: Address{Addr: from}, Subject: subject, Text: text,
+		m := &mailparse.Message{MessageID: "fuzz@example.com", From: mailparse.Address{Addr: from}, Subject: subject, Text: text,
 			InReplyTo: strings.Fields(inReplyTo), References: strings.Fields(inReplyTo)}
 		dir := testDirectory()
 		l1, err := Linker{Own: testOwn}.Link(ctx, dir, m, ClassHuman)

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"example.com/icpdesk/filing"
+	"example.com/icpdesk/mailparse"
 	"example.com/icpdesk/store"
 )
 
@@ -71,14 +72,14 @@ const (
 // linkKeys are the lookups one message needs, extracted without I/O so a
 // batch's lookups can be made together.
 type linkKeys struct {
-	inReplyTo  []string // our Message-IDs only
-	references []string // our Message-IDs only, nearest first
+	inReplyTo  []string // our mailparse.Message-IDs only
+	references []string // our mailparse.Message-IDs only, nearest first
 	tags       []string
 	refs       []string
 	icps       []string
 	domains    []domainMention
 	sender     string
-	bounced    []string // a bounce's original Message-IDs
+	bounced    []string // a bounce's original mailparse.Message-IDs
 }
 
 // domainMention is a domain found in text with its parent domains, most
@@ -87,7 +88,7 @@ type domainMention struct {
 	candidates []string // punycode
 }
 
-func extractKeys(m *Message, own Own) linkKeys {
+func extractKeys(m *mailparse.Message, own Own) linkKeys {
 	var k linkKeys
 	for _, id := range m.InReplyTo {
 		if own.isOwnMessageID(id) {
@@ -126,11 +127,11 @@ func extractKeys(m *Message, own Own) linkKeys {
 
 // linkText is what the text rules search: the subject, the text, attachment
 // names (applicants name files after their filing).
-func linkText(m *Message) string {
+func linkText(m *mailparse.Message) string {
 	var b strings.Builder
 	b.WriteString(m.Subject)
 	b.WriteString("\n")
-	b.WriteString(truncateUTF8(m.Text, maxLinkText))
+	b.WriteString(mailparse.TruncateUTF8(m.Text, maxLinkText))
 	for _, a := range m.Attachments {
 		b.WriteString("\n")
 		b.WriteString(a.Filename)
@@ -444,11 +445,11 @@ type Linker struct {
 	Own Own
 }
 
-// Link applies the rules in order: our Message-ID in In-Reply-To, then in
+// Link applies the rules in order: our mailparse.Message-ID in In-Reply-To, then in
 // References; the reference tag in the subject; a filing reference, an ICP
 // number, a domain in the subject or text; the sender's only open filing.
 // A bounce is linked only through the email that bounced.
-func (l Linker) Link(ctx context.Context, dir Directory, m *Message, class Classification) (Link, error) {
+func (l Linker) Link(ctx context.Context, dir Directory, m *mailparse.Message, class Classification) (Link, error) {
 	k := extractKeys(m, l.Own)
 	return l.link(ctx, dir, k, class)
 }
@@ -647,4 +648,13 @@ func appendUniqueID(ids []int64, id int64) []int64 {
 		}
 	}
 	return append(ids, id)
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
 }

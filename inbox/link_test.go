@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"example.com/icpdesk/filing"
-	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/mailparse"
+	"example.com/icpdesk/mailparse/mailtest"
 	"example.com/icpdesk/store"
 )
 
@@ -151,21 +152,21 @@ func testDirectory() *mapDirectory {
 	}
 }
 
-func msg(from, subject, text string) *Message {
-	return &Message{MessageID: "m1@example.com", From: Address{Addr: from}, Subject: subject, Text: text}
+func msg(from, subject, text string) *mailparse.Message {
+	return &mailparse.Message{MessageID: "m1@example.com", From: mailparse.Address{Addr: from}, Subject: subject, Text: text}
 }
 
 func TestLinkRules(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name string
-		m    *Message
+		m    *mailparse.Message
 		want string // filing reference, "" for unlinked
 		rule Rule
 	}{
-		{"in-reply-to", &Message{From: Address{Addr: "x@example.com"}, InReplyTo: []string{"icpdesk.aa01@example.cn"}, Subject: "Re: BA-2026-000003"}, "BA-2026-000001", RuleInReplyTo},
-		{"references", &Message{From: Address{Addr: "x@example.com"}, InReplyTo: []string{"foreign@example.com"}, References: []string{"icpdesk.aa03@example.cn", "foreign@example.com"}}, "BA-2026-000003", RuleReferences},
-		{"reply to an account email falls through", &Message{From: Address{Addr: "zhangsan@example.cn"}, InReplyTo: []string{"icpdesk.acct@example.cn"}, Subject: "[ICP#BA-2026-000003]"}, "BA-2026-000003", RuleSubjectTag},
+		{"in-reply-to", &mailparse.Message{From: mailparse.Address{Addr: "x@example.com"}, InReplyTo: []string{"icpdesk.aa01@example.cn"}, Subject: "Re: BA-2026-000003"}, "BA-2026-000001", RuleInReplyTo},
+		{"references", &mailparse.Message{From: mailparse.Address{Addr: "x@example.com"}, InReplyTo: []string{"foreign@example.com"}, References: []string{"icpdesk.aa03@example.cn", "foreign@example.com"}}, "BA-2026-000003", RuleReferences},
+		{"reply to an account email falls through", &mailparse.Message{From: mailparse.Address{Addr: "zhangsan@example.cn"}, InReplyTo: []string{"icpdesk.acct@example.cn"}, Subject: "[ICP#BA-2026-000003]"}, "BA-2026-000003", RuleSubjectTag},
 		{"subject tag", msg("x@example.com", "回复：【ICP＃ba-2026-000003】退回通知", "BA-2026-000001"), "BA-2026-000003", RuleSubjectTag},
 		{"reference in text", msg("x@example.com", "备案", "我的备案号 BA-2026-000001 已修改"), "BA-2026-000001", RuleReference},
 		{"full-width reference", msg("x@example.com", "ＢＡ－２０２６－０００００３", ""), "BA-2026-000003", RuleReference},
@@ -208,7 +209,7 @@ func TestLinkRules(t *testing.T) {
 func TestLinkBounceAndOwn(t *testing.T) {
 	ctx := context.Background()
 	dir := testDirectory()
-	b, _ := ParseBytes(inboxtest.Bounce("icpdesk.aa03@example.cn", "lisi@example.com"), ParseOptions{})
+	b, _ := mailparse.ParseBytes(mailtest.Bounce("icpdesk.aa03@example.cn", "lisi@example.com"), mailparse.ParseOptions{})
 	l, err := Linker{Own: testOwn}.Link(ctx, dir, b, ClassBounce)
 	if err != nil || l.Filing == nil || l.Filing.Reference != "BA-2026-000003" || l.Rule != RuleBounce || l.Replied == nil || l.Replied.OutboxID != 13 {
 		t.Fatalf("bounce link %+v %v", l, err)
@@ -226,23 +227,23 @@ func TestClassify(t *testing.T) {
 		raw  []byte
 		want Classification
 	}{
-		{"dsn", inboxtest.Bounce("icpdesk.1@example.cn", "a@example.com"), ClassBounce},
-		{"postmaster", inboxtest.PlainBounce("icpdesk.1@example.cn"), ClassBounce},
-		{"null return path", inboxtest.NullReturnPath("robot@example.com"), ClassBounce},
-		{"auto-submitted", inboxtest.AutoReply("wangwu@example.com", ""), ClassAutoReply},
-		{"subject only", inboxtest.SubjectAutoReply("wangwu@example.com"), ClassAutoReply},
-		{"precedence bulk", inboxtest.Mail{From: "news@example.com", Subject: "hi", Headers: [][2]string{{"Precedence", "bulk"}}}.Bytes(), ClassAutoReply},
-		{"auto-submitted no is human", inboxtest.Mail{From: "a@example.com", Subject: "hi", Headers: [][2]string{{"Auto-Submitted", "no"}}}.Bytes(), ClassHuman},
-		{"x-autorespond", inboxtest.Mail{From: "a@example.com", Subject: "hi", Headers: [][2]string{{"X-Autorespond", "1"}}}.Bytes(), ClassAutoReply},
-		{"own address", inboxtest.Mail{From: "ICP@example.cn", Subject: "[ICP#BA-2026-000001]"}.Bytes(), ClassOwn},
-		{"own message id", inboxtest.Mail{From: "relay@example.com", MessageID: "icpdesk.00ff@example.cn"}.Bytes(), ClassOwn},
-		{"staff", inboxtest.Mail{From: "staff@example.cn", Subject: "fwd"}.Bytes(), ClassOwn},
-		{"human", inboxtest.CharsetFixtures(testAddr, testRef)[0].Raw, ClassHuman},
-		{"human asking about auto replies", inboxtest.Mail{From: "a@example.com", Subject: "Re: 为什么没有收到自动回复"}.Bytes(), ClassHuman},
+		{"dsn", mailtest.Bounce("icpdesk.1@example.cn", "a@example.com"), ClassBounce},
+		{"postmaster", mailtest.PlainBounce("icpdesk.1@example.cn"), ClassBounce},
+		{"null return path", mailtest.NullReturnPath("robot@example.com"), ClassBounce},
+		{"auto-submitted", mailtest.AutoReply("wangwu@example.com", ""), ClassAutoReply},
+		{"subject only", mailtest.SubjectAutoReply("wangwu@example.com"), ClassAutoReply},
+		{"precedence bulk", mailtest.Mail{From: "news@example.com", Subject: "hi", Headers: [][2]string{{"Precedence", "bulk"}}}.Bytes(), ClassAutoReply},
+		{"auto-submitted no is human", mailtest.Mail{From: "a@example.com", Subject: "hi", Headers: [][2]string{{"Auto-Submitted", "no"}}}.Bytes(), ClassHuman},
+		{"x-autorespond", mailtest.Mail{From: "a@example.com", Subject: "hi", Headers: [][2]string{{"X-Autorespond", "1"}}}.Bytes(), ClassAutoReply},
+		{"own address", mailtest.Mail{From: "ICP@example.cn", Subject: "[ICP#BA-2026-000001]"}.Bytes(), ClassOwn},
+		{"own message id", mailtest.Mail{From: "relay@example.com", MessageID: "icpdesk.00ff@example.cn"}.Bytes(), ClassOwn},
+		{"staff", mailtest.Mail{From: "staff@example.cn", Subject: "fwd"}.Bytes(), ClassOwn},
+		{"human", mailtest.CharsetFixtures(testAddr, testRef)[0].Raw, ClassHuman},
+		{"human asking about auto replies", mailtest.Mail{From: "a@example.com", Subject: "Re: 为什么没有收到自动回复"}.Bytes(), ClassHuman},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m, err := ParseBytes(c.raw, ParseOptions{})
+			m, err := mailparse.ParseBytes(c.raw, mailparse.ParseOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -261,7 +262,7 @@ func TestDecide(t *testing.T) {
 	replyToReturn := &store.SentMessage{Kind: "filing_returned", FilingID: 1}
 	cases := []struct {
 		name   string
-		m      *Message
+		m      *mailparse.Message
 		class  Classification
 		link   Link
 		at     time.Time
@@ -289,7 +290,7 @@ func TestDecide(t *testing.T) {
 	sameSecond.ReturnedAt = &returnedAt
 	cases = append(cases, struct {
 		name   string
-		m      *Message
+		m      *mailparse.Message
 		class  Classification
 		link   Link
 		at     time.Time
@@ -311,14 +312,14 @@ func TestDecide(t *testing.T) {
 	}
 }
 
-var errParseTest = &PanicError{Value: "test"}
+var errParseTest = &mailparse.PanicError{Value: "test"}
 
 func TestCachedDirectoryBatchesLookups(t *testing.T) {
 	ctx := context.Background()
 	under := testDirectory()
 	dir := newCachedDirectory(under)
 	var keys []linkKeys
-	var msgs []*Message
+	var msgs []*mailparse.Message
 	for i := 0; i < 50; i++ {
 		m := msg("zhangsan@example.cn", "BA-2026-000001 浙ICP备12345678号", "shop.example.cn")
 		msgs = append(msgs, m)
@@ -342,7 +343,7 @@ func TestCachedDirectoryBatchesLookups(t *testing.T) {
 	}
 	// Replies: the filings of our sent messages are fetched with them.
 	dir = newCachedDirectory(under)
-	m := &Message{From: Address{Addr: "x@example.com"}, InReplyTo: []string{"icpdesk.aa01@example.cn"}}
+	m := &mailparse.Message{From: mailparse.Address{Addr: "x@example.com"}, InReplyTo: []string{"icpdesk.aa01@example.cn"}}
 	if err := dir.prefetch(ctx, under, []linkKeys{extractKeys(m, testOwn)}); err != nil {
 		t.Fatal(err)
 	}

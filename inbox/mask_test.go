@@ -10,6 +10,8 @@ import (
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/filing/filingtest"
 	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/mailparse"
+	"example.com/icpdesk/mailparse/mailtest"
 	"example.com/icpdesk/store"
 )
 
@@ -23,7 +25,7 @@ func TestIDNumbersInMailAreMasked(t *testing.T) {
 	id := filingtest.IDZhangSan
 	subject := mime.BEncoding.Encode("utf-8", "["+"ICP#"+refA+"] 已修改 身份证"+id)
 	body := "法人身份证号：" + id + "，请重新审核。" // sent base64-encoded
-	srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: subject, MessageID: mid("id-number"), CTE: "base64",
+	srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: subject, MessageID: mid("id-number"), CTE: "base64",
 		Body: []byte(body)}.Bytes(), time.Time{})
 	w := e.watcher(e.config())
 	if _, err := w.PollOnce(e.ctx); err != nil {
@@ -67,12 +69,12 @@ func TestIDNumbersInMailAreMasked(t *testing.T) {
 func TestRawBytesKeptMaskIDNumbers(t *testing.T) {
 	id := filingtest.IDLiSi
 	raw := []byte("\x00\x01 garbage 身份证 " + id + " end")
-	sp, err := spoolFrom(bytes.NewReader(raw), 1<<20, t.TempDir())
+	sp, err := mailparse.NewSpool(bytes.NewReader(raw), 1<<20, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sp.Close()
-	z, err := sp.compressed(maxRawKept)
+	z, err := keptRaw(sp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/mailparse/mailtest"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
 )
@@ -38,7 +39,7 @@ func testUnverifiedSenderNotices(t *testing.T, d store.Dialect) {
 	e.filing(refE, "wangwu@example.com", filing.StageApproved, time.Time{}, "浙ICP备12345678号-1", "e-site.example.com")
 	w := e.watcher(e.config())
 	deliver := func(from, subject, body, id string) {
-		srv.Append(t, inboxtest.Mail{From: from, Subject: subject, Body: []byte(body), MessageID: mid(id)}.Bytes(), time.Time{})
+		srv.Append(t, mailtest.Mail{From: from, Subject: subject, Body: []byte(body), MessageID: mid(id)}.Bytes(), time.Time{})
 	}
 	poll := func() {
 		t.Helper()

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-sasl"
 
 	"example.com/icpdesk/filing"
+	"example.com/icpdesk/mailparse"
 )
 
 // processedKeyword marks messages recorded by icpdesk (servers may lower-case it).
@@ -34,7 +35,7 @@ type session struct {
 	keywords    bool            // the mailbox accepts our keyword
 	retryMove   []uint32        // recorded messages whose move failed; tried again next pass
 	toMove      []uint32        // committed, to be moved
-	toMoveDups  []string        // Message-IDs of duplicates among them
+	toMoveDups  []string        // mailparse.Message-IDs of duplicates among them
 	metas       map[uint32]meta // sizes of the messages being ingested (metasFor)
 	aux         bool            // the mover's: not the watcher's connection
 	mover       *mover          // moves on a second connection during a backlog; nil: on this one
@@ -53,7 +54,7 @@ func (w *Watcher) dialSession(ctx context.Context, aux bool) (*session, error) {
 	s := &session{w: w, wake: make(chan struct{}, 1), aux: aux}
 	opts := &imapclient.Options{
 		TLSConfig:   w.tlsConfig(),
-		WordDecoder: wordDecoder,
+		WordDecoder: mailparse.WordDecoder,
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			// Runs on the client's reader goroutine: never call the client here.
 			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
@@ -326,7 +327,7 @@ func (s *session) catchUp(ctx context.Context, full bool, sum *Summary) error {
 			s.lastUID = 0
 		case cp.UIDValidity != s.uidValidity:
 			// The server renumbered the mailbox: every message is looked at
-			// again; those recorded are recognised by Message-ID.
+			// again; those recorded are recognised by mailparse.Message-ID.
 			w.log.WarnContext(ctx, "inbox: UIDVALIDITY changed; rescanning the mailbox", "mailbox", mailbox,
 				"was", cp.UIDValidity, "now", s.uidValidity)
 			s.lastUID = 0
@@ -360,7 +361,7 @@ func (s *session) catchUp(ctx context.Context, full bool, sum *Summary) error {
 		}
 	}
 	// Messages at or below the checkpoint are recorded, unless they were
-	// duplicates by Message-ID (recorded under another UID): those are
+	// duplicates by mailparse.Message-ID (recorded under another UID): those are
 	// looked at again, which finds them duplicates again and moves them.
 	if len(old) > 0 {
 		rec, err := w.store.RecordedUIDs(ctx, mailbox, s.uidValidity, old)
@@ -865,7 +866,7 @@ func (s *session) fetchBatch(ctx context.Context, uids, ahead []uint32) (*batch,
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, cfg.Parsers)
 	dispatched := map[uint32]bool{} // touched by the fetching goroutine only
-	parse := func(uid uint32, sp *spool) {
+	parse := func(uid uint32, sp *mailparse.Spool) {
 		it := byUID[uid]
 		if it == nil || dispatched[uid] {
 			// Not asked for, or sent twice: keep the first.
@@ -883,7 +884,7 @@ func (s *session) fetchBatch(ctx context.Context, uids, ahead []uint32) (*batch,
 				if r := recover(); r != nil {
 					it.parseErr = s.w.recovered("parse", r)
 					if it.msg == nil {
-						it.msg = &Message{}
+						it.msg = &mailparse.Message{}
 					}
 				}
 			}()
@@ -922,47 +923,47 @@ func (s *session) fetchBatch(ctx context.Context, uids, ahead []uint32) (*batch,
 	b.items = kept
 	for _, it := range kept {
 		if it.sp != nil {
-			b.memBytes += int64(len(it.sp.mem))
+			b.memBytes += int64(it.sp.MemBytes())
 		}
 	}
 	return b, nil
 }
 
 func (s *session) parseItem(it *item) {
-	r, err := it.sp.reader()
+	r, err := it.sp.Reader()
 	if err != nil {
-		it.msg, it.parseErr = &Message{}, err
+		it.msg, it.parseErr = &mailparse.Message{}, err
 		return
 	}
 	opts := s.w.cfg.Parse
 	if it.oversize {
-		it.msg, it.parseErr = ParseHeader(r, opts)
+		it.msg, it.parseErr = mailparse.ParseHeader(r, opts)
 		it.msg.Oversize = true
 	} else {
-		it.msg, it.parseErr = Parse(r, opts)
-		if it.sp.truncated {
+		it.msg, it.parseErr = mailparse.Parse(r, opts)
+		if it.sp.Truncated() {
 			it.msg.Problems = append(it.msg.Problems, "the server sent more than the size limit; the rest was not read")
 		}
 	}
-	var pe *PanicError
+	maskPersonalData(it.msg)
+	var pe *mailparse.PanicError
 	if errors.As(it.parseErr, &pe) {
 		s.w.recovered("parse", pe.Value)
 	}
 	if it.msg.MessageID == "" {
-		hash := it.sp.digest()
+		hash := it.sp.Digest()
 		if it.oversize {
 			// Only the header was read: the size keeps two large messages with
 			// the same header apart.
 			hash = append(append([]byte(nil), hash...), []byte(fmt.Sprint(it.size))...)
 		}
-		it.msg.ensureMessageID(hash)
+		it.msg.EnsureMessageID(hash)
 	}
 	it.msg.Size = it.size
 	if it.parseErr == nil {
 		// Here, in parallel with the fetch, rather than in the transaction.
 		k := extractKeys(it.msg, s.w.cfg.Own)
 		it.keys = &k
-		it.msg.findIntents()
 	}
 }
 
@@ -1024,7 +1025,7 @@ func (s *session) fetchMeta(ctx context.Context, uids []uint32) (map[uint32]meta
 
 // fetchBodies streams bodies (or, for oversize messages, headers) into
 // spools and hands each to parse as soon as it has arrived.
-func (s *session) fetchBodies(ctx context.Context, uids []uint32, headerOnly bool, parse func(uint32, *spool)) error {
+func (s *session) fetchBodies(ctx context.Context, uids []uint32, headerOnly bool, parse func(uint32, *mailparse.Spool)) error {
 	if len(uids) == 0 {
 		return nil
 	}
@@ -1043,7 +1044,7 @@ func (s *session) fetchBodies(ctx context.Context, uids []uint32, headerOnly boo
 		defer fc.Close()
 		for msg := fc.Next(); msg != nil; msg = fc.Next() {
 			var uid uint32
-			var sp *spool
+			var sp *mailparse.Spool
 			for fi := msg.Next(); fi != nil; fi = msg.Next() {
 				switch d := fi.(type) {
 				case imapclient.FetchItemDataUID:
@@ -1053,7 +1054,7 @@ func (s *session) fetchBodies(ctx context.Context, uids []uint32, headerOnly boo
 						continue
 					}
 					var err error
-					if sp, err = spoolFrom(d.Literal, limit, cfg.SpoolDir); err != nil {
+					if sp, err = mailparse.NewSpool(d.Literal, limit, cfg.SpoolDir); err != nil {
 						return err
 					}
 				}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"example.com/icpdesk/config"
+	"example.com/icpdesk/mailparse"
 	"example.com/icpdesk/store"
 )
 
@@ -50,7 +51,7 @@ type Config struct {
 	DialTimeout    time.Duration // connect, TLS and greeting (default 30s)
 	Parsers        int           // messages parsed at once (default GOMAXPROCS)
 	SpoolDir       string        // for large messages (default os.TempDir)
-	Parse          ParseOptions
+	Parse          mailparse.ParseOptions
 }
 
 // Defaults.
@@ -89,11 +90,11 @@ func FromConfig(c *config.Config) (Config, error) {
 }
 
 // OwnFromConfig is the desk's own mail: the desk mailbox, the sender
-// address, staff, and the domain of the Message-IDs it gives.
+// address, staff, and the domain of the mailparse.Message-IDs it gives.
 func OwnFromConfig(c *config.Config) Own {
 	own := Own{MessageIDDomain: c.MailDomain(), Addresses: []string{c.Desk.Address}}
 	if c.SMTP.From != "" {
-		if a := firstAddress(c.SMTP.From, nil); a.Addr != "" {
+		if a := mailparse.ParseAddress(c.SMTP.From); a.Addr != "" {
 			own.Addresses = append(own.Addresses, a.Addr)
 		}
 	}
@@ -274,7 +275,7 @@ type Summary struct {
 	Unparseable int
 	ByDecision  map[Decision]int
 	// Rescan is set when the mailbox's UIDVALIDITY changed: every message was
-	// looked at again, and those already recorded were recognised by Message-ID.
+	// looked at again, and those already recorded were recognised by mailparse.Message-ID.
 	Rescan bool
 }
 

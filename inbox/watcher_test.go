@@ -22,6 +22,8 @@ import (
 
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/mailparse"
+	"example.com/icpdesk/mailparse/mailtest"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
 )
@@ -103,43 +105,43 @@ func testEndToEnd(t *testing.T, srv *inboxtest.Server, d store.Dialect) {
 		srv.Append(t, raw, time.Time{})
 		want = append(want, x)
 	}
-	add(inboxtest.Mail{From: "张三 <zhangsan@example.cn>", Subject: "Re: 备案退回通知", MessageID: mid("reply-a"), InReplyTo: returnA,
+	add(mailtest.Mail{From: "张三 <zhangsan@example.cn>", Subject: "Re: 备案退回通知", MessageID: mid("reply-a"), InReplyTo: returnA,
 		References: []string{returnA}, Body: []byte("好的，已按要求处理。")}.Bytes(),
 		expect{id: mid("reply-a"), class: ClassHuman, decision: DecisionResubmission, filing: refA, rule: RuleInReplyTo, verified: true})
-	add(inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 请问审核进度", MessageID: mid("question-a"),
+	add(mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 请问审核进度", MessageID: mid("question-a"),
 		Body: []byte("请问现在到哪一步了？")}.Bytes(),
 		expect{id: mid("question-a"), class: ClassHuman, decision: DecisionCorrespondence, filing: refA, rule: RuleSubjectTag, verified: true})
-	add(inboxtest.Mail{From: "lisi@example.com", Subject: "【ICP#" + refC + "】已修改", MessageID: mid("late-c"),
-		ContentType: "text/plain; charset=gbk", CTE: "base64", Body: inboxtest.GBK("网站名称已修改，请重新审核。")}.Bytes(),
+	add(mailtest.Mail{From: "lisi@example.com", Subject: "【ICP#" + refC + "】已修改", MessageID: mid("late-c"),
+		ContentType: "text/plain; charset=gbk", CTE: "base64", Body: mailtest.GBK("网站名称已修改，请重新审核。")}.Bytes(),
 		expect{id: mid("late-c"), class: ClassHuman, decision: DecisionLateResubmission, filing: refC, rule: RuleSubjectTag, verified: true})
-	add(inboxtest.Mail{From: "attacker@example.com", Subject: "备案 " + refF + " 已修改", MessageID: mid("forged-f"),
+	add(mailtest.Mail{From: "attacker@example.com", Subject: "备案 " + refF + " 已修改", MessageID: mid("forged-f"),
 		Body: []byte("请重新审核")}.Bytes(),
 		expect{id: mid("forged-f"), class: ClassHuman, decision: DecisionUnverified, filing: refF, rule: RuleReference})
-	add(inboxtest.Mail{From: "wangwu@example.com", Subject: "关于浙ICP备12345678号-1", MessageID: mid("icp-e"),
+	add(mailtest.Mail{From: "wangwu@example.com", Subject: "关于浙ICP备12345678号-1", MessageID: mid("icp-e"),
 		Body: []byte("想变更网站负责人，需要什么材料？")}.Bytes(),
 		expect{id: mid("icp-e"), class: ClassHuman, decision: DecisionCorrespondence, filing: refE, rule: RuleICPNumber, verified: true})
-	add(inboxtest.Mail{From: "wangwu@example.com", Subject: "网站整改", MessageID: mid("domain-f"), ContentType: "text/html; charset=utf-8",
+	add(mailtest.Mail{From: "wangwu@example.com", Subject: "网站整改", MessageID: mid("domain-f"), ContentType: "text/html; charset=utf-8",
 		Body: []byte("<p>网站blog-f.example.com已修改，请重新审核。</p>")}.Bytes(),
 		expect{id: mid("domain-f"), class: ClassHuman, decision: DecisionResubmission, filing: refF, rule: RuleDomain, verified: true})
-	add(inboxtest.Bounce(returnC, "lisi@example.com"),
+	add(mailtest.Bounce(returnC, "lisi@example.com"),
 		expect{id: "dsn-" + returnC, class: ClassBounce, decision: DecisionBounce, filing: refC, rule: RuleBounce})
-	add(inboxtest.AutoReply("zhangsan@example.cn", returnA),
+	add(mailtest.AutoReply("zhangsan@example.cn", returnA),
 		expect{id: "auto-zhangsan@example.cn", class: ClassAutoReply, decision: DecisionIgnored, filing: refA, rule: RuleInReplyTo, verified: true})
-	add(inboxtest.Mail{From: "icp@example.cn", Subject: "[ICP#" + refA + "] 抄送", MessageID: mid("own")}.Bytes(),
+	add(mailtest.Mail{From: "icp@example.cn", Subject: "[ICP#" + refA + "] 抄送", MessageID: mid("own")}.Bytes(),
 		expect{id: mid("own"), class: ClassOwn, decision: DecisionIgnored})
-	add(inboxtest.Mail{From: "nobody@example.com", Subject: "你好", MessageID: mid("unmatched"), Body: []byte("请问怎么备案？")}.Bytes(),
+	add(mailtest.Mail{From: "nobody@example.com", Subject: "你好", MessageID: mid("unmatched"), Body: []byte("请问怎么备案？")}.Bytes(),
 		expect{id: mid("unmatched"), class: ClassHuman, decision: DecisionUnmatched})
 	// Servers store garbage their way (Dovecot turns NUL into 0x80 and LF
 	// into CRLF; the in-memory server sends nothing for a message without a
 	// header), so what the watcher gets is read back from the server.
-	srv.Append(t, inboxtest.Garbage(), time.Time{})
+	srv.Append(t, mailtest.Garbage(), time.Time{})
 	var garbage []byte
 	for _, m := range srv.Messages(t, srv.Mailbox) {
 		if len(m.Raw) == 0 || bytes.Contains(m.Raw, []byte("PNG")) {
 			garbage = m.Raw
 		}
 	}
-	garbageMsg, garbageErr := ParseBytes(garbage, ParseOptions{})
+	garbageMsg, garbageErr := mailparse.ParseBytes(garbage, mailparse.ParseOptions{})
 	garbageX := expect{id: garbageMsg.MessageID, class: ClassHuman, decision: DecisionUnmatched, errText: "unparseable"}
 	if srv.Kind == "memory" {
 		garbageX.errText = ""
@@ -148,9 +150,9 @@ func testEndToEnd(t *testing.T, srv *inboxtest.Server, d store.Dialect) {
 	}
 	want = append(want, garbageX)
 	var parts bytes.Buffer
-	io.Copy(&parts, inboxtest.ManyParts("nobody@example.com", "many parts", 10000))
+	io.Copy(&parts, mailtest.ManyParts("nobody@example.com", "many parts", 10000))
 	add(parts.Bytes(), expect{id: "parts-10000@example.com", class: ClassHuman, decision: DecisionUnmatched})
-	gbk := inboxtest.CharsetFixtures("zhangsan@example.cn", refA)[0]
+	gbk := mailtest.CharsetFixtures("zhangsan@example.cn", refA)[0]
 	add(gbk.Raw, expect{id: "gbk-" + strings.ToLower(refA) + "@mail.example.com", class: ClassHuman, decision: DecisionCorrespondence,
 		filing: refA, rule: RuleReference, verified: true})
 
@@ -269,7 +271,7 @@ func TestIdleArrival(t *testing.T) {
 		if st := w.Status(); !st.Connected || st.Mode != "idle" {
 			t.Fatalf("status %+v", st)
 		}
-		srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("idle")}.Bytes(), time.Time{})
+		srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("idle")}.Bytes(), time.Time{})
 		waitFor(t, "the message to be recorded", func() bool { return e.recorded(mid("idle")) })
 		waitFor(t, "the move", func() bool { return srv.Count(t, srv.Processed) == 1 })
 		if got := e.inbound(mid("idle")); got.Decision != string(DecisionResubmission) {
@@ -299,7 +301,7 @@ func TestOutage(t *testing.T) {
 		waitFor(t, "idle", func() bool { return w.Status().Idle })
 		srv.Outage(t, func() {
 			waitFor(t, "the watcher to notice", func() bool { return !w.Status().Connected })
-			srv.Append(t, inboxtest.Mail{From: "lisi@example.com", Subject: "[ICP#" + refC + "] 已修改", MessageID: mid("while-down")}.Bytes(), time.Time{})
+			srv.Append(t, mailtest.Mail{From: "lisi@example.com", Subject: "[ICP#" + refC + "] 已修改", MessageID: mid("while-down")}.Bytes(), time.Time{})
 		})
 		waitFor(t, "the message appended while disconnected", func() bool { return e.recorded(mid("while-down")) })
 		waitFor(t, "idle again", func() bool { return w.Status().Idle })
@@ -319,7 +321,7 @@ func TestCrashBetweenCommitAndMove(t *testing.T) {
 	inboxtest.Each(t, func(t *testing.T, srv *inboxtest.Server) {
 		sc := newScenario(t, srv, store.SQLite)
 		e := sc.env
-		srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("crash")}.Bytes(), time.Time{})
+		srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("crash")}.Bytes(), time.Time{})
 		crash := errors.New("simulated crash")
 		w1 := e.watcher(e.config())
 		w1.afterCommit = func([]uint32) error { return crash }
@@ -359,8 +361,8 @@ func TestCrashBetweenMoveAndNote(t *testing.T) {
 	inboxtest.Each(t, func(t *testing.T, srv *inboxtest.Server) {
 		sc := newScenario(t, srv, store.SQLite)
 		e := sc.env
-		srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("moved")}.Bytes(), time.Time{})
-		srv.Append(t, inboxtest.Mail{From: "nobody@example.com", Subject: "你好", MessageID: mid("stays")}.Bytes(), time.Time{})
+		srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("moved")}.Bytes(), time.Time{})
+		srv.Append(t, mailtest.Mail{From: "nobody@example.com", Subject: "你好", MessageID: mid("stays")}.Bytes(), time.Time{})
 		crash := errors.New("simulated crash")
 		w1 := e.watcher(e.config())
 		w1.afterMove = func([]uint32) error { return crash }
@@ -399,10 +401,10 @@ func TestUIDValidityChange(t *testing.T) {
 	inboxtest.Each(t, func(t *testing.T, srv *inboxtest.Server) {
 		sc := newScenario(t, srv, store.SQLite)
 		e := sc.env
-		m1 := inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("uv1")}.Bytes()
-		m2 := inboxtest.Mail{From: "wangwu@example.com", Subject: "[ICP#" + refF + "] 已修改", MessageID: mid("uv2")}.Bytes()
-		m3 := inboxtest.Mail{From: "lisi@example.com", Subject: "[ICP#" + refC + "] 已修改", MessageID: mid("uv3")}.Bytes()
-		noID := inboxtest.Mail{From: "nobody@example.com", Subject: "no Message-ID", Body: []byte("hello")}.Bytes()
+		m1 := mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("uv1")}.Bytes()
+		m2 := mailtest.Mail{From: "wangwu@example.com", Subject: "[ICP#" + refF + "] 已修改", MessageID: mid("uv2")}.Bytes()
+		m3 := mailtest.Mail{From: "lisi@example.com", Subject: "[ICP#" + refC + "] 已修改", MessageID: mid("uv3")}.Bytes()
+		noID := mailtest.Mail{From: "nobody@example.com", Subject: "no mailparse.Message-ID", Body: []byte("hello")}.Bytes()
 		srv.Append(t, m1, time.Time{})
 		w := e.watcher(e.config())
 		if _, err := w.PollOnce(e.ctx); err != nil {
@@ -455,7 +457,7 @@ func TestAckRateLimit(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		ref := "BA-2026-00010" + string(rune('0'+i))
 		e.filing(ref, "zhaoliu@example.com", filing.StageReturned, time.Now().Add(-time.Hour), "", "r"+string(rune('0'+i))+".example.com")
-		srv.Append(t, inboxtest.Mail{From: "zhaoliu@example.com", Subject: "[ICP#" + ref + "] 已修改", MessageID: mid("rl" + ref)}.Bytes(), time.Time{})
+		srv.Append(t, mailtest.Mail{From: "zhaoliu@example.com", Subject: "[ICP#" + ref + "] 已修改", MessageID: mid("rl" + ref)}.Bytes(), time.Time{})
 	}
 	w := e.watcher(e.config())
 	if _, err := w.PollOnce(e.ctx); err != nil {
@@ -485,7 +487,7 @@ func TestListMailIsNotAnswered(t *testing.T) {
 	srv := inboxtest.NewMemory(t, inboxtest.MemOptions{})
 	sc := newScenario(t, srv, store.SQLite)
 	e := sc.env
-	srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("list"),
+	srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("list"),
 		Headers: [][2]string{{"List-Id", "<webmasters.example.cn>"}}}.Bytes(), time.Time{})
 	w := e.watcher(e.config())
 	if _, err := w.PollOnce(e.ctx); err != nil {
@@ -516,9 +518,9 @@ func TestMoveFallback(t *testing.T) {
 			srv := inboxtest.NewMemory(t, inboxtest.MemOptions{Caps: c.caps})
 			sc := newScenario(t, srv, store.SQLite)
 			e := sc.env
-			srv.AppendTo(t, srv.Mailbox, inboxtest.Mail{From: "x@example.com", Subject: "someone else's", MessageID: mid("foreign")}.Bytes(),
+			srv.AppendTo(t, srv.Mailbox, mailtest.Mail{From: "x@example.com", Subject: "someone else's", MessageID: mid("foreign")}.Bytes(),
 				time.Time{}, []imap.Flag{imap.FlagDeleted})
-			srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("fallback")}.Bytes(), time.Time{})
+			srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("fallback")}.Bytes(), time.Time{})
 			w := e.watcher(e.config())
 			sum, err := w.PollOnce(e.ctx)
 			if err != nil || sum.Recorded != 1 || sum.Moved != 1 {
@@ -552,7 +554,7 @@ func TestMoveFallback(t *testing.T) {
 	t.Run("copy-fails", func(t *testing.T) {
 		srv := inboxtest.NewMemory(t, inboxtest.MemOptions{Caps: imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapUIDPlus: {}}})
 		e := newEnv(t, srv, store.SQLite)
-		srv.Append(t, inboxtest.Mail{From: "x@example.com", Subject: "keep me", MessageID: mid("keep")}.Bytes(), time.Time{})
+		srv.Append(t, mailtest.Mail{From: "x@example.com", Subject: "keep me", MessageID: mid("keep")}.Bytes(), time.Time{})
 		w := e.watcher(e.config())
 		s, err := w.connect(e.ctx)
 		if err != nil {
@@ -576,13 +578,13 @@ func TestMoveFallback(t *testing.T) {
 
 // TestLargeMessages: a 30 MB message over the limit is recorded from its
 // header and flagged for staff; under a larger limit it is read in full
-// through a spool file, and the watcher's heap stays small.
+// through a mailparse.Spool file, and the watcher's heap stays small.
 func TestLargeMessages(t *testing.T) {
 	inboxtest.Each(t, func(t *testing.T, srv *inboxtest.Server) {
 		sc := newScenario(t, srv, store.SQLite)
 		e := sc.env
 		var big bytes.Buffer
-		io.Copy(&big, inboxtest.Big("zhangsan@example.cn", "[ICP#"+refA+"] 材料", refA, 30<<20))
+		io.Copy(&big, mailtest.Big("zhangsan@example.cn", "[ICP#"+refA+"] 材料", refA, 30<<20))
 		raw := big.Bytes()
 		srv.Append(t, raw, time.Time{})
 		w := e.watcher(e.config()) // default limit: 25 MB
@@ -609,7 +611,7 @@ func TestLargeMessages(t *testing.T) {
 		cfg.MaxMessageSize = 64 << 20
 		w2 := e2.watcher(cfg)
 		var pollErr error
-		peak := measurePeakHeap(t, func() { _, pollErr = w2.PollOnce(e2.ctx) })
+		peak := mailtest.PeakHeap(func() { _, pollErr = w2.PollOnce(e2.ctx) })
 		if pollErr != nil {
 			t.Fatal(pollErr)
 		}
@@ -641,7 +643,7 @@ func TestPolling(t *testing.T) {
 	if st := w.Status(); st.Mode != "poll" || st.Idle {
 		t.Fatalf("status %+v", st)
 	}
-	srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("poll")}.Bytes(), time.Time{})
+	srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("poll")}.Bytes(), time.Time{})
 	waitFor(t, "the polled message", func() bool { return e.recorded(mid("poll")) })
 	stop()
 	checkNoLeaks(t)
@@ -701,7 +703,7 @@ func TestTLS(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv := inboxtest.NewMemory(t, inboxtest.MemOptions{TLS: serverTLS, ImplicitTLS: c.implicit})
 			e := newEnv(t, srv, store.SQLite)
-			srv.Append(t, inboxtest.Mail{From: "x@example.com", Subject: "over TLS", MessageID: mid("tls-" + c.name)}.Bytes(), time.Time{})
+			srv.Append(t, mailtest.Mail{From: "x@example.com", Subject: "over TLS", MessageID: mid("tls-" + c.name)}.Bytes(), time.Time{})
 			cfg := e.config()
 			cfg.Security, cfg.TLS = c.security, &tls.Config{RootCAs: roots}
 			w := e.watcher(cfg)
@@ -768,7 +770,7 @@ func TestOneConsumerPerMailbox(t *testing.T) {
 	}
 	stop1()
 	waitFor(t, "the second to take over", func() bool { return w2.Status().Idle })
-	srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("takeover")}.Bytes(), time.Time{})
+	srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("takeover")}.Bytes(), time.Time{})
 	waitFor(t, "the message", func() bool { return e.recorded(mid("takeover")) })
 	stop2()
 	checkNoLeaks(t)
@@ -786,7 +788,7 @@ func TestIdleRefresh(t *testing.T) {
 		w := e.watcher(cfg)
 		run(t, w)
 		waitFor(t, "three refreshes", func() bool { return w.Stats().IdleRefreshes >= 3 })
-		srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("refresh")}.Bytes(), time.Time{})
+		srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("refresh")}.Bytes(), time.Time{})
 		waitFor(t, "the message", func() bool { return e.recorded(mid("refresh")) })
 		if st := w.Stats(); st.Reconnects != 0 || srv.Connections() != 1 {
 			t.Errorf("%d reconnects, %d connections", st.Reconnects, srv.Connections())
@@ -817,7 +819,7 @@ func TestPassesMarkTheMailboxCaughtUp(t *testing.T) {
 		t.Fatal("caught up before any pass")
 	}
 	e.account("zhangsan@example.cn")
-	srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "你好", MessageID: mid("first")}.Bytes(), time.Time{})
+	srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "你好", MessageID: mid("first")}.Bytes(), time.Time{})
 	w := e.watcher(e.config())
 	if _, err := w.PollOnce(e.ctx); err != nil {
 		t.Fatal(err)
@@ -843,7 +845,7 @@ func TestPassesMarkTheMailboxCaughtUp(t *testing.T) {
 	defer stop()
 	waitFor(t, "idle", func() bool { return w.Status().Idle })
 	advance(time.Hour)
-	srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "再问一下", MessageID: mid("second")}.Bytes(), time.Time{})
+	srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "再问一下", MessageID: mid("second")}.Bytes(), time.Time{})
 	waitFor(t, "the pass after the arrival to be marked", func() bool { at, _ := caught(); return at.Equal(now()) })
 }
 
@@ -855,13 +857,13 @@ func TestUnannouncedMailIsFoundSoon(t *testing.T) {
 	inboxtest.Each(t, func(t *testing.T, srv *inboxtest.Server) {
 		sc := newScenario(t, srv, store.SQLite)
 		e := sc.env
-		srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "你好", MessageID: mid("first")}.Bytes(), time.Time{})
+		srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "你好", MessageID: mid("first")}.Bytes(), time.Time{})
 		w := e.watcher(e.config())
 		run(t, w)
 		waitFor(t, "the first message", func() bool { return e.recorded(mid("first")) })
 		waitFor(t, "idle", func() bool { return w.Status().Idle })
 		srv.MuteExists(true) // the server announces nothing from now on
-		srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("unannounced")}.Bytes(), time.Time{})
+		srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("unannounced")}.Bytes(), time.Time{})
 		start := time.Now()
 		waitFor(t, "the unannounced message", func() bool { return e.recorded(mid("unannounced")) })
 		if d := time.Since(start); d > idleRecheck+5*time.Second {

@@ -11,6 +11,7 @@ import (
 
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/inbox"
+	"example.com/icpdesk/mailparse"
 	"example.com/icpdesk/store"
 )
 
@@ -55,8 +56,8 @@ func runInboxInspect(ctx context.Context, a *app, args []string) error {
 		defer f.Close()
 		r = f
 	}
-	m, parseErr := inbox.ReadMessage(r, int64(cfg.IMAP.MaxMessageSize), inbox.ParseOptions{})
-	var pe *inbox.PanicError
+	m, parseErr := inbox.ReadMessage(r, int64(cfg.IMAP.MaxMessageSize), mailparse.ParseOptions{})
+	var pe *mailparse.PanicError
 	if errors.As(parseErr, &pe) {
 		return parseErr
 	}

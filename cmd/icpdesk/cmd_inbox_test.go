@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/mailparse/mailtest"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
 )
@@ -69,21 +70,21 @@ func TestInboxInspect(t *testing.T) {
 		raw  []byte
 		want want
 	}{
-		"resubmission": {inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#BA-2026-000123] 已修改", MessageID: "r@example.com"}.Bytes(),
+		"resubmission": {mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#BA-2026-000123] 已修改", MessageID: "r@example.com"}.Bytes(),
 			want{"human", "BA-2026-000123", "subject_tag", "resubmission", true}},
-		"late": {inboxtest.Mail{From: "wangwu@example.com", Subject: "网站已修改", MessageID: "l@example.com", Body: []byte("blog.example.com 请重新审核")}.Bytes(),
+		"late": {mailtest.Mail{From: "wangwu@example.com", Subject: "网站已修改", MessageID: "l@example.com", Body: []byte("blog.example.com 请重新审核")}.Bytes(),
 			want{"human", "BA-2026-000124", "domain", "late_resubmission", true}},
-		"correspondence": {inboxtest.Mail{From: "zhangsan@example.cn", Subject: "BA-2026-000123 进度？", MessageID: "c@example.com"}.Bytes(),
+		"correspondence": {mailtest.Mail{From: "zhangsan@example.cn", Subject: "BA-2026-000123 进度？", MessageID: "c@example.com"}.Bytes(),
 			want{"human", "BA-2026-000123", "reference", "correspondence", true}},
-		"forged": {inboxtest.Mail{From: "attacker@example.com", Subject: "[ICP#BA-2026-000123] 已修改", MessageID: "f@example.com"}.Bytes(),
+		"forged": {mailtest.Mail{From: "attacker@example.com", Subject: "[ICP#BA-2026-000123] 已修改", MessageID: "f@example.com"}.Bytes(),
 			want{"human", "BA-2026-000123", "subject_tag", "unverified", false}},
-		"unmatched":  {inboxtest.Mail{From: "nobody@example.com", Subject: "你好", MessageID: "u@example.com"}.Bytes(), want{"human", "", "", "unmatched", false}},
-		"auto-reply": {inboxtest.AutoReply("zhangsan@example.cn", ""), want{"auto_reply", "BA-2026-000123", "sender_open_filing", "ignored", true}},
-		"bounce":     {inboxtest.Bounce(returnNotice, "wangwu@example.com"), want{"bounce", "BA-2026-000124", "bounced_message", "bounce", false}},
-		"own":        {inboxtest.Mail{From: "icp@example.cn", Subject: "[ICP#BA-2026-000123]", MessageID: "o@example.com"}.Bytes(), want{"own", "", "", "ignored", false}},
-		"garbage":    {inboxtest.Garbage(), want{"human", "", "", "unmatched", false}},
+		"unmatched":  {mailtest.Mail{From: "nobody@example.com", Subject: "你好", MessageID: "u@example.com"}.Bytes(), want{"human", "", "", "unmatched", false}},
+		"auto-reply": {mailtest.AutoReply("zhangsan@example.cn", ""), want{"auto_reply", "BA-2026-000123", "sender_open_filing", "ignored", true}},
+		"bounce":     {mailtest.Bounce(returnNotice, "wangwu@example.com"), want{"bounce", "BA-2026-000124", "bounced_message", "bounce", false}},
+		"own":        {mailtest.Mail{From: "icp@example.cn", Subject: "[ICP#BA-2026-000123]", MessageID: "o@example.com"}.Bytes(), want{"own", "", "", "ignored", false}},
+		"garbage":    {mailtest.Garbage(), want{"human", "", "", "unmatched", false}},
 	}
-	for _, f := range inboxtest.CharsetFixtures("zhangsan@example.cn", "BA-2026-000123") {
+	for _, f := range mailtest.CharsetFixtures("zhangsan@example.cn", "BA-2026-000123") {
 		cases["charset-"+f.Name] = struct {
 			raw  []byte
 			want want
@@ -156,9 +157,9 @@ func TestInboxPollListLink(t *testing.T) {
 				t.Fatalf("poll without a password: %+v", r)
 			}
 			c.env["ICPDESK_IMAP_PASSWORD"] = srv.Pass
-			srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#BA-2026-000123] 已修改", MessageID: "p1@example.com"}.Bytes(), time.Time{})
-			srv.Append(t, inboxtest.Mail{From: "zhangsan@example.cn", Subject: "一个问题", MessageID: "p2@example.com", Body: []byte("已修改，请审核")}.Bytes(), time.Time{})
-			srv.Append(t, inboxtest.Mail{From: "wangwu@example.com", Subject: "hello", MessageID: "p3@example.com", Body: []byte("已修改")}.Bytes(), time.Time{})
+			srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#BA-2026-000123] 已修改", MessageID: "p1@example.com"}.Bytes(), time.Time{})
+			srv.Append(t, mailtest.Mail{From: "zhangsan@example.cn", Subject: "一个问题", MessageID: "p2@example.com", Body: []byte("已修改，请审核")}.Bytes(), time.Time{})
+			srv.Append(t, mailtest.Mail{From: "wangwu@example.com", Subject: "hello", MessageID: "p3@example.com", Body: []byte("已修改")}.Bytes(), time.Time{})
 			out := c.ok("inbox", "poll")
 			if !strings.Contains(out, "3 waiting, 3 recorded, 0 already recorded, 3 moved") || !strings.Contains(out, "resubmission") {
 				t.Fatalf("poll: %s", out)
@@ -172,7 +173,7 @@ func TestInboxPollListLink(t *testing.T) {
 			if len(rows) != 3 {
 				t.Fatalf("%d rows", len(rows))
 			}
-			srv.Append(t, inboxtest.Mail{From: "stranger@example.com", Subject: "请帮忙", MessageID: "p4@example.com", Body: []byte("网站已修改")}.Bytes(), time.Time{})
+			srv.Append(t, mailtest.Mail{From: "stranger@example.com", Subject: "请帮忙", MessageID: "p4@example.com", Body: []byte("网站已修改")}.Bytes(), time.Time{})
 			c.ok("inbox", "poll")
 			un := c.ok("inbox", "list", "--unlinked")
 			if !strings.Contains(un, "stranger@example.com") || strings.Contains(un, "zhangsan") {

@@ -1,4 +1,4 @@
-package inbox
+package mailparse
 
 import (
 	"bytes"
@@ -14,8 +14,6 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
-
-	"example.com/icpdesk/filing"
 )
 
 func init() {
@@ -39,8 +37,8 @@ func init() {
 	}
 }
 
-// wordDecoder decodes RFC 2047 words with every charset above.
-var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
+// WordDecoder decodes RFC 2047 words with every charset above.
+var WordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
 
 // lookupEncoding returns the decoder of a Chinese charset label, or nil for
 // any other label: it picks the fallback for undeclared 8-bit text.
@@ -317,10 +315,10 @@ func decodeCharset(label string, b []byte) (string, bool) {
 // decodeHeaderText decodes an unstructured header (Subject) to clean text.
 func decodeHeaderText(raw string, fallback encoding.Encoding) string {
 	s := normalizeHeader(raw, fallback)
-	if d, err := wordDecoder.DecodeHeader(s); err == nil {
+	if d, err := WordDecoder.DecodeHeader(s); err == nil {
 		s = d
 	}
-	return filing.OneLine(s)
+	return oneLine(s)
 }
 
 // cleanBody makes text safe to store: valid UTF-8, no NUL (PostgreSQL refuses
@@ -369,7 +367,7 @@ func cleanBody(s string, max int) string {
 		}
 		i += size
 	}
-	return truncateUTF8(b.String(), max)
+	return TruncateUTF8(b.String(), max)
 }
 
 // cleanValidBody is cleanBody for s known to be valid UTF-8: validating
@@ -384,7 +382,7 @@ func cleanValidBody(s string, max int) string {
 		}
 	}
 	if i == len(s) {
-		return truncateUTF8(s, max) // clean already: no copy
+		return TruncateUTF8(s, max) // clean already: no copy
 	}
 	var b strings.Builder
 	b.Grow(keptLen(len(s), max))
@@ -417,7 +415,7 @@ func cleanValidBody(s string, max int) string {
 	if max <= 0 || b.Len() <= max {
 		b.WriteString(s[from:])
 	}
-	return truncateUTF8(b.String(), max)
+	return TruncateUTF8(b.String(), max)
 }
 
 // keptLen is how much of n bytes cut to max (0: no limit) is kept, and
@@ -444,8 +442,8 @@ var dirtyByte = func() (t [256]bool) {
 	return t
 }()
 
-// truncateUTF8 cuts s to at most max bytes without splitting a character.
-func truncateUTF8(s string, max int) string {
+// TruncateUTF8 cuts s to at most max bytes without splitting a character.
+func TruncateUTF8(s string, max int) string {
 	if max <= 0 || len(s) <= max {
 		return s
 	}
@@ -454,4 +452,26 @@ func truncateUTF8(s string, max int) string {
 		cut--
 	}
 	return s[:cut]
+}
+
+// oneLine makes a header value or note one line of valid UTF-8: control
+// characters and line separators become spaces, runs of space one.
+func oneLine(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 128 {
+			return false
+		}
+	}
+	return true
 }

@@ -1,23 +1,20 @@
-package inbox
+package mailparse
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
-
-	"example.com/icpdesk/filing"
 )
 
-// spool holds one fetched message: small ones in memory, larger ones in an
+// Spool holds one message: small ones in memory, larger ones in an
 // unlinked temporary file, so memory stays flat in message size. The IMAP
 // literal is read at network speed into the spool and parsed from it, which
 // keeps go-imap's 5-minute literal deadline away from a slow parse.
-type spool struct {
+type Spool struct {
 	mem       []byte
 	file      *os.File
 	size      int64  // bytes kept
@@ -28,10 +25,10 @@ type spool struct {
 // memSpoolMax is the size up to which a message stays in memory.
 const memSpoolMax = 256 << 10
 
-// spoolFrom reads r to its end, keeping at most limit bytes; bytes beyond
+// NewSpool reads r to its end, keeping at most limit bytes; bytes beyond
 // the limit are read and discarded so the stream stays usable.
-func spoolFrom(r io.Reader, limit int64, dir string) (*spool, error) {
-	s := &spool{}
+func NewSpool(r io.Reader, limit int64, dir string) (*Spool, error) {
+	s := &Spool{}
 	var buf bytes.Buffer
 	if l, ok := r.(interface{ Size() int64 }); ok && l.Size() > 0 {
 		// An IMAP literal says its size: one allocation, not a dozen
@@ -77,7 +74,7 @@ func spoolFrom(r io.Reader, limit int64, dir string) (*spool, error) {
 	return s, nil
 }
 
-func (s *spool) discardRest(r io.Reader, _ hash.Hash) error {
+func (s *Spool) discardRest(r io.Reader, _ hash.Hash) error {
 	extra, err := io.Copy(io.Discard, r)
 	if err != nil {
 		return fmt.Errorf("read message: %w", err)
@@ -88,8 +85,8 @@ func (s *spool) discardRest(r io.Reader, _ hash.Hash) error {
 	return nil
 }
 
-// digest returns the SHA-256 of the bytes kept.
-func (s *spool) digest() []byte {
+// Digest returns the SHA-256 of the bytes kept.
+func (s *Spool) Digest() []byte {
 	if s.sum == nil {
 		sum := sha256.Sum256(s.mem)
 		s.sum = sum[:]
@@ -97,8 +94,8 @@ func (s *spool) digest() []byte {
 	return s.sum
 }
 
-// reader reads the kept bytes from the start.
-func (s *spool) reader() (io.Reader, error) {
+// Reader reads the kept bytes from the start.
+func (s *Spool) Reader() (io.Reader, error) {
 	if s.file == nil {
 		return bytes.NewReader(s.mem), nil
 	}
@@ -108,32 +105,32 @@ func (s *spool) reader() (io.Reader, error) {
 	return io.LimitReader(s.file, s.size), nil
 }
 
-// compressed returns the first max kept bytes, gzipped: what is stored of a
-// message that could not be parsed, so it can be reprocessed after a fix.
-func (s *spool) compressed(max int64) ([]byte, error) {
-	r, err := s.reader()
+// Head returns the first max bytes kept: what is stored of a message that
+// could not be parsed, so it can be reprocessed after a fix.
+func (s *Spool) Head(max int64) ([]byte, error) {
+	r, err := s.Reader()
 	if err != nil {
 		return nil, err
 	}
 	raw, err := io.ReadAll(io.LimitReader(r, max))
 	if err != nil {
-		return nil, fmt.Errorf("compress raw message: %w", err)
+		return nil, fmt.Errorf("read spooled message: %w", err)
 	}
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	// ID numbers written plainly are masked even here (encoded ones cannot
-	// be found without the parsing that failed).
-	if _, err := io.WriteString(zw, filing.MaskIDNumbersInText(string(raw))); err != nil {
-		return nil, fmt.Errorf("compress raw message: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("compress raw message: %w", err)
-	}
-	return out.Bytes(), nil
+	return raw, nil
 }
 
+// Size is the number of bytes kept.
+func (s *Spool) Size() int64 { return s.size }
+
+// Truncated reports whether the source had more than the limit; the rest
+// was read and discarded.
+func (s *Spool) Truncated() bool { return s.truncated }
+
+// MemBytes is how much of the message is held in memory.
+func (s *Spool) MemBytes() int64 { return int64(len(s.mem)) }
+
 // Close releases the spool.
-func (s *spool) Close() error {
+func (s *Spool) Close() error {
 	s.mem = nil
 	if s.file == nil {
 		return nil
@@ -144,18 +141,4 @@ func (s *spool) Close() error {
 		return nil
 	}
 	return err
-}
-
-// DecompressRaw returns the raw bytes stored with an unparseable message.
-func DecompressRaw(stored []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(stored))
-	if err != nil {
-		return nil, fmt.Errorf("stored raw message: %w", err)
-	}
-	defer zr.Close()
-	b, err := io.ReadAll(io.LimitReader(zr, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("stored raw message: %w", err)
-	}
-	return b, nil
 }

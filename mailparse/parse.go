@@ -1,4 +1,4 @@
-package inbox
+package mailparse
 
 import (
 	"bufio"
@@ -19,8 +19,6 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 	"golang.org/x/text/encoding"
-
-	"example.com/icpdesk/filing"
 )
 
 // ParseOptions bound what parsing one message may cost. Zero fields take the
@@ -114,7 +112,7 @@ func (d *DeliveryStatus) Reason() string {
 			parts = append(parts, s)
 		}
 	}
-	return filing.OneLine(strings.Join(parts, "; "))
+	return oneLine(strings.Join(parts, "; "))
 }
 
 // Message is a parsed message: the decoded headers and text the inbox
@@ -142,6 +140,12 @@ type Message struct {
 	ListID        string
 	ListHeaders   bool // List-Id, List-Unsubscribe or List-Post present
 
+	// AuthenticationResults are the Authentication-Results field values, top
+	// (most recently added) first, unfolded.
+	AuthenticationResults []string
+	// DKIMSigned reports a DKIM-Signature field.
+	DKIMSigned bool
+
 	DSN         *DeliveryStatus
 	Attachments []Attachment
 	Parts       int
@@ -150,10 +154,6 @@ type Message struct {
 	// Size is the message's size in bytes; Oversize when only its header was read.
 	Size     int64
 	Oversize bool
-
-	// Intent words found in the subject and in the unquoted text.
-	intentSubject, intentText string
-	intentDone                bool
 }
 
 // PanicError reports a panic inside the MIME parser, recovered. It is a bug
@@ -176,8 +176,6 @@ func Parse(r io.Reader, opts ParseOptions) (m *Message, err error) {
 		if v := recover(); v != nil {
 			err = &PanicError{Value: v, Stack: debug.Stack()}
 		}
-		// Also what was decoded before a panic: it is recorded too.
-		maskPersonalData(m)
 	}()
 	p := &parser{opts: opts.withDefaults(), m: m}
 	e, err := message.ReadWithOptions(r, &message.ReadOptions{MaxHeaderBytes: p.opts.MaxHeaderBytes})
@@ -195,13 +193,6 @@ func Parse(r io.Reader, opts ParseOptions) (m *Message, err error) {
 	p.decodeHeader(mail.Header{Header: e.Header})
 	p.finish()
 	return m, nil
-}
-
-// maskPersonalData masks ID numbers in what is kept and shown of a message:
-// applicants paste them into mail, and icpdesk never stores one raw.
-func maskPersonalData(m *Message) {
-	m.Subject = filing.MaskIDNumbersInText(m.Subject)
-	m.Text = filing.MaskIDNumbersInText(m.Text)
 }
 
 // ParseHeader decodes only a message's header: for messages over the size
@@ -222,7 +213,6 @@ func ParseHeader(r io.Reader, opts ParseOptions) (*Message, error) {
 	mt, params, _ := mh.ContentType()
 	m.ContentType, m.ReportType, p.declared = strings.ToLower(mt), strings.ToLower(params["report-type"]), params["charset"]
 	p.decodeHeader(mh)
-	maskPersonalData(m)
 	return m, nil
 }
 
@@ -238,7 +228,7 @@ type parser struct {
 
 func (p *parser) problem(format string, args ...any) {
 	if len(p.m.Problems) < 20 {
-		p.m.Problems = append(p.m.Problems, filing.OneLine(fmt.Sprintf(format, args...)))
+		p.m.Problems = append(p.m.Problems, oneLine(fmt.Sprintf(format, args...)))
 	}
 }
 
@@ -418,10 +408,10 @@ func (p *parser) readDeliveryStatus(e *message.Entity) {
 		}
 		fields := dsnFields(block)
 		r := DSNRecipient{
-			Recipient:  filing.OneLine(dsnAddress(firstNonEmpty(fields["final-recipient"], fields["original-recipient"]))),
-			Action:     strings.ToLower(filing.OneLine(fields["action"])),
-			Status:     filing.OneLine(fields["status"]),
-			Diagnostic: truncateUTF8(filing.OneLine(fields["diagnostic-code"]), 300),
+			Recipient:  oneLine(dsnAddress(firstNonEmpty(fields["final-recipient"], fields["original-recipient"]))),
+			Action:     strings.ToLower(oneLine(fields["action"])),
+			Status:     oneLine(fields["status"]),
+			Diagnostic: TruncateUTF8(oneLine(fields["diagnostic-code"]), 300),
 		}
 		if r != (DSNRecipient{}) {
 			d.Recipients = append(d.Recipients, r)
@@ -489,15 +479,27 @@ func (p *parser) decodeHeader(h mail.Header) {
 	}
 	if h.Has("Return-Path") {
 		m.HasReturnPath = true
-		m.ReturnPath = filing.OneLine(h.Get("Return-Path"))
+		m.ReturnPath = oneLine(h.Get("Return-Path"))
 	}
-	m.AutoSubmitted = strings.ToLower(filing.OneLine(h.Get("Auto-Submitted")))
-	m.Precedence = strings.ToLower(filing.OneLine(h.Get("Precedence")))
+	m.AutoSubmitted = strings.ToLower(oneLine(h.Get("Auto-Submitted")))
+	m.Precedence = strings.ToLower(oneLine(h.Get("Precedence")))
 	m.XAutoreply = h.Has("X-Autoreply")
 	m.XAutorespond = h.Has("X-Autorespond")
-	m.ListID = filing.OneLine(h.Get("List-Id"))
+	m.ListID = oneLine(h.Get("List-Id"))
 	m.ListHeaders = h.Has("List-Id") || h.Has("List-Unsubscribe") || h.Has("List-Post")
+	// Top first: each MTA prepends its own (RFC 8601 §5); which to trust is
+	// the reader's decision.
+	for _, v := range h.Values("Authentication-Results") {
+		if len(m.AuthenticationResults) == maxAuthResults {
+			break
+		}
+		m.AuthenticationResults = append(m.AuthenticationResults, oneLine(v))
+	}
+	m.DKIMSigned = h.Has("DKIM-Signature")
 }
+
+// maxAuthResults caps the Authentication-Results fields kept.
+const maxAuthResults = 20
 
 func (p *parser) finish() {
 	m := p.m
@@ -523,14 +525,14 @@ func firstAddress(raw string, fb encoding.Encoding) Address {
 	}
 	norm := normalizeHeader(raw, fb)
 	if list, err := mail.ParseAddressList(norm); err == nil && len(list) > 0 {
-		return Address{Name: filing.OneLine(list[0].Name), Addr: cleanAddr(list[0].Address)}
+		return Address{Name: oneLine(list[0].Name), Addr: cleanAddr(list[0].Address)}
 	}
 	if m := angleAddrRE.FindStringSubmatch(norm); m != nil {
 		name := strings.Trim(strings.TrimSpace(norm[:strings.Index(norm, m[0])]), `"`)
-		if d, err := wordDecoder.DecodeHeader(name); err == nil {
+		if d, err := WordDecoder.DecodeHeader(name); err == nil {
 			name = d
 		}
-		return Address{Name: filing.OneLine(name), Addr: cleanAddr(m[1])}
+		return Address{Name: oneLine(name), Addr: cleanAddr(m[1])}
 	}
 	if m := bareAddrRE.FindString(norm); m != "" {
 		return Address{Addr: cleanAddr(m)}
@@ -544,7 +546,7 @@ var (
 )
 
 func cleanAddr(a string) string {
-	a = strings.TrimSpace(filing.OneLine(a))
+	a = strings.TrimSpace(oneLine(a))
 	if len(a) > 320 {
 		return ""
 	}
@@ -580,7 +582,7 @@ func parseMsgIDs(v string, max int) []string {
 }
 
 func cleanMsgID(id string) string {
-	id = filing.OneLine(id)
+	id = oneLine(id)
 	if id == "" || len(id) > 250 || strings.ContainsAny(id, " <>") {
 		return ""
 	}
@@ -607,8 +609,8 @@ func SynthesizeMessageID(rawHash []byte) string {
 	return "sha256-" + hex.EncodeToString(rawHash[:min(len(rawHash), 16)]) + "@synthesized.icpdesk.invalid"
 }
 
-// ensureMessageID fills in a synthesised Message-ID when there is none.
-func (m *Message) ensureMessageID(rawHash []byte) {
+// EnsureMessageID fills in a synthesised Message-ID when there is none.
+func (m *Message) EnsureMessageID(rawHash []byte) {
 	if m.MessageID == "" {
 		m.MessageID, m.SyntheticID = SynthesizeMessageID(rawHash), true
 	}
@@ -618,7 +620,7 @@ func (m *Message) ensureMessageID(rawHash []byte) {
 func ParseBytes(raw []byte, opts ParseOptions) (*Message, error) {
 	m, err := Parse(bytes.NewReader(raw), opts)
 	sum := sha256.Sum256(raw)
-	m.ensureMessageID(sum[:])
+	m.EnsureMessageID(sum[:])
 	m.Size = int64(len(raw))
 	return m, err
 }
@@ -648,24 +650,32 @@ func appendUnique(list []string, s string) []string {
 // from IMAP the same way.
 func ReadMessage(r io.Reader, maxSize int64, opts ParseOptions) (*Message, error) {
 	if maxSize <= 0 {
-		maxSize = DefaultMaxMessageSize
+		maxSize = DefaultMaxSize
 	}
-	sp, err := spoolFrom(r, maxSize, "")
+	sp, err := NewSpool(r, maxSize, "")
 	if err != nil {
 		return &Message{}, err
 	}
 	defer sp.Close()
-	src, err := sp.reader()
+	src, err := sp.Reader()
 	if err != nil {
 		return &Message{}, err
 	}
 	m, perr := Parse(src, opts)
-	if sp.truncated {
+	if sp.Truncated() {
 		m.Problems = append(m.Problems, fmt.Sprintf("larger than %d bytes: the rest was not read", maxSize))
 	}
 	if m.MessageID == "" {
-		m.ensureMessageID(sp.digest())
+		m.EnsureMessageID(sp.Digest())
 	}
-	m.Size = sp.size
+	m.Size = sp.Size()
 	return m, perr
 }
+
+// DefaultMaxSize is the size up to which ReadMessage keeps a message when
+// no limit is given.
+const DefaultMaxSize = 25 << 20
+
+// ParseAddress reads the first mailbox of an address list as mailers write
+// it, forgiving what RFC 5322 does not allow.
+func ParseAddress(raw string) Address { return firstAddress(raw, nil) }

@@ -1,4 +1,4 @@
-package inbox
+package mailparse
 
 import (
 	"path"
@@ -8,8 +8,6 @@ import (
 
 	"github.com/emersion/go-message"
 	"golang.org/x/text/encoding"
-
-	"example.com/icpdesk/filing"
 )
 
 // partFilename returns an attachment's file name from Content-Disposition
@@ -24,7 +22,7 @@ func partFilename(h message.Header, fb encoding.Encoding) string {
 		}
 		if name := paramValue(raw, f.param, fb); name != "" {
 			name = strings.ReplaceAll(name, `\`, "/")
-			return truncateUTF8(path.Base(name), 255)
+			return TruncateUTF8(path.Base(name), 255)
 		}
 	}
 	return ""
@@ -38,7 +36,7 @@ func paramValue(raw, name string, fb encoding.Encoding) string {
 	name = strings.ToLower(name)
 	if v, ok := params[name+"*"]; ok {
 		if s := decodeExtValue(v, fb); s != "" {
-			return filing.OneLine(s)
+			return oneLine(s)
 		}
 	}
 	// Continuations: name*0, name*1*, … in order; the charset is in the first.
@@ -79,10 +77,10 @@ func paramValue(raw, name string, fb encoding.Encoding) string {
 			}
 		}
 		if cs == "" {
-			return filing.OneLine(toUTF8(buf, fb))
+			return oneLine(toUTF8(buf, fb))
 		}
 		if s, ok := decodeCharset(cs, buf); ok {
-			return filing.OneLine(s)
+			return oneLine(s)
 		}
 	}
 	if v, ok := params[name]; ok {

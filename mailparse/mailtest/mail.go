@@ -3,7 +3,7 @@
 // deliver it: go-imap's in-memory server always, a private Dovecot when
 // ICPDESK_TEST_DOVECOT names one. Every fixture is written by code here;
 // no binary test data is checked in.
-package inboxtest
+package mailtest
 
 import (
 	"bytes"
