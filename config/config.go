@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
 	"example.com/icpdesk/filing"
 )
 
@@ -193,21 +191,11 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		// Lists replace the defaults rather than append to them.
-		cfg.Desk.ReminderOffsets, cfg.Desk.Staff = nil, nil
-		md, err := toml.Decode(string(data), &cfg)
+		decodeErrs, err := decode(string(data), &cfg)
 		if err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
-		if !md.IsDefined("desk", "reminder_offsets") {
-			cfg.Desk.ReminderOffsets = Default().Desk.ReminderOffsets
-		}
-		if !md.IsDefined("desk", "staff") {
-			cfg.Desk.Staff = Default().Desk.Staff
-		}
-		for _, k := range md.Undecoded() {
-			errs = append(errs, fmt.Errorf("unknown key %s", k))
-		}
+		errs = append(errs, decodeErrs...)
 	}
 	if u := getenv(EnvDatabaseURL); u != "" {
 		cfg.Database.URL = u
@@ -364,10 +352,20 @@ func (c *Config) validate() []error {
 		bad("imap.ack_limit_per_hour", "must not be negative")
 	}
 
-	for key, spec := range map[string]string{"jobs.deadline_sweep": c.Jobs.DeadlineSweep, "jobs.reminders": c.Jobs.Reminders,
-		"jobs.digest": c.Jobs.Digest, "jobs.outbox_janitor": c.Jobs.OutboxJanitor} {
-		if strings.TrimSpace(spec) == "" {
-			bad(key, "is empty")
+	// The schedules run in the desk's zone; with that zone wrong (reported
+	// above) they are still checked, in UTC.
+	loc, err := time.LoadLocation(d.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	for _, j := range []struct{ key, spec string }{
+		{"jobs.deadline_sweep", c.Jobs.DeadlineSweep},
+		{"jobs.reminders", c.Jobs.Reminders},
+		{"jobs.digest", c.Jobs.Digest},
+		{"jobs.outbox_janitor", c.Jobs.OutboxJanitor},
+	} {
+		if _, err := ParseSchedule(j.spec, loc); err != nil {
+			bad(j.key, "%v", err)
 		}
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {

@@ -87,11 +87,25 @@ typo_key = 1
 host = "smtp.example.cn"
 security = "none"
 
+timeout = "30"
+port = "25"
+typo_key = 2
+
+[smtp.dkim]
+domain = 3
+
 [imap]
 processed_mailbox = "INBOX"
 
+[jobs]
+digest = "0 0 30 2 *"
+reminders = "every hour"
+
 [log]
 level = "loud"
+
+[nosuch]
+key = 1
 `)
 	_, err := Load(p, env(map[string]string{EnvIDSecret: "tiny-xyzzy"}))
 	var cerr *Error
@@ -99,8 +113,11 @@ level = "loud"
 		t.Fatalf("want *config.Error, got %v", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{"desk.address", "desk.timezone", "desk.resubmit_days", "unknown key desk.typo_key",
-		"smtp.security", "imap.processed_mailbox", "log.level", EnvIDSecret} {
+	wants := []string{"desk.address", "desk.timezone", "desk.resubmit_days", "unknown key desk.typo_key",
+		"smtp.security", `smtp.timeout: duration "30" needs a unit`, "smtp.port: incompatible types", "unknown key smtp.typo_key",
+		"smtp.dkim.domain", "imap.processed_mailbox", `jobs.digest: schedule "0 0 30 2 *" never fires`,
+		`jobs.reminders: schedule "every hour"`, "log.level", "unknown key nosuch", EnvIDSecret}
+	for _, want := range wants {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not mention %s:\n%s", want, msg)
 		}
@@ -185,5 +202,42 @@ func TestSecretsFromEnvAndFile(t *testing.T) {
 	cfg, _ = Load("", env(nil))
 	if _, err := cfg.Fingerprinter(); err == nil || !strings.Contains(err.Error(), EnvIDSecret) {
 		t.Fatalf("missing ID secret: %v", err)
+	}
+}
+
+func TestParseSchedule(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		spec string
+		ok   bool
+	}{
+		{"*/5 * * * *", true},
+		{"0 9 * * 1-5", true},
+		{"*/10 * * * * *", true}, // leading seconds
+		{"@every 30s", true},
+		{"@daily", true},
+		{"CRON_TZ=UTC 0 1 * * *", true},
+		{"", false},
+		{"0 9 * *", false},    // four fields
+		{"61 * * * *", false}, // minute out of range
+		{"0 0 30 2 *", false}, // 30 February: parses, never fires
+		{"0 0 31 4 *", false}, // 31 April
+		{"every day", false},
+	} {
+		_, err := ParseSchedule(tc.spec, shanghai)
+		if (err == nil) != tc.ok {
+			t.Errorf("ParseSchedule(%q): %v, want ok=%v", tc.spec, err, tc.ok)
+		}
+	}
+}
+
+func TestNotATable(t *testing.T) {
+	p := write(t, "desk = 3\n[smtp]\ndkim = \"x\"\n")
+	_, err := Load(p, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "desk: want a table") || !strings.Contains(err.Error(), "smtp.dkim: want a table") {
+		t.Fatalf("%v", err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"example.com/icpdesk/config"
 	"example.com/icpdesk/store"
 )
 
@@ -79,13 +80,9 @@ type Scheduler struct {
 	catchUp sync.WaitGroup
 }
 
-// parser accepts five fields or six (leading seconds) and @descriptors;
-// CRON_TZ= may name another zone per entry.
-var parser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-// New validates every schedule and returns the scheduler, or every problem at
-// once. A spec that parses but never fires (30 February) is an error too:
-// robfig/cron would silently never run it.
+// New validates every schedule with config.ParseSchedule and returns the
+// scheduler, or every problem at once. config.Load checks the same schedules,
+// so a configuration that loads gives a scheduler that starts.
 func New(st *store.Store, cfg Config, log *slog.Logger) (*Scheduler, error) {
 	if cfg.Location == nil {
 		return nil, errors.New("scheduler: no time zone")
@@ -129,7 +126,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (*Scheduler, error) {
 	}
 	var errs []error
 	for _, d := range defs {
-		sched, err := ParseSpec(d.spec, cfg.Location)
+		sched, err := config.ParseSchedule(d.spec, cfg.Location)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", d.key, err))
 			continue
@@ -140,23 +137,6 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (*Scheduler, error) {
 		return nil, errors.Join(errs...)
 	}
 	return s, nil
-}
-
-// ParseSpec parses a cron specification and checks that it fires within the
-// next five years in loc.
-func ParseSpec(spec string, loc *time.Location) (cron.Schedule, error) {
-	if strings.TrimSpace(spec) == "" {
-		return nil, errors.New("empty schedule")
-	}
-	sched, err := parser.Parse(spec)
-	if err != nil {
-		return nil, fmt.Errorf("schedule %q: %w", spec, err)
-	}
-	// robfig/cron's Next gives up after five years and returns zero.
-	if sched.Next(time.Now().In(loc)).IsZero() {
-		return nil, fmt.Errorf("schedule %q never fires", spec)
-	}
-	return sched, nil
 }
 
 func errorList(errs []string) string {
@@ -298,7 +278,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	logger := cronLogger{s.log}
 	c := cron.New(
 		cron.WithLocation(s.loc),
-		cron.WithParser(parser),
+		cron.WithParser(config.CronParser),
 		// Recover innermost: in the other order one panic leaves the job
 		// skipped forever (robfig/cron#366, notes/libraries.md §5).
 		cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)),

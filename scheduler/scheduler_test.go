@@ -36,31 +36,6 @@ func defaultSpecs() Specs {
 	return Specs{DeadlineSweep: "*/5 * * * *", Reminders: "0 * * * *", Digest: "0 9 * * *", OutboxJanitor: "30 * * * *"}
 }
 
-func TestParseSpec(t *testing.T) {
-	for _, tc := range []struct {
-		spec string
-		ok   bool
-	}{
-		{"*/5 * * * *", true},
-		{"0 9 * * 1-5", true},
-		{"*/10 * * * * *", true}, // leading seconds
-		{"@every 30s", true},
-		{"@daily", true},
-		{"CRON_TZ=UTC 0 1 * * *", true},
-		{"", false},
-		{"0 9 * *", false},    // four fields
-		{"61 * * * *", false}, // minute out of range
-		{"0 0 30 2 *", false}, // 30 February: parses, never fires
-		{"0 0 31 4 *", false}, // 31 April
-		{"every day", false},
-	} {
-		_, err := ParseSpec(tc.spec, shanghai)
-		if (err == nil) != tc.ok {
-			t.Errorf("ParseSpec(%q): %v, want ok=%v", tc.spec, err, tc.ok)
-		}
-	}
-}
-
 func TestNewReportsEveryBadSpec(t *testing.T) {
 	s := storetest.Open(t, store.SQLite)
 	specs := defaultSpecs()
