@@ -4,32 +4,40 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"example.com/icpdesk/filing"
 )
 
-func init() {
-	register(
-		&command{name: "account add", args: "--email E --name N [--lang zh-CN|en] [--customer]",
-			summary: "add an applicant account (hosting customers are approved at once)", run: runAccountAdd},
-		&command{name: "account approve", args: "EMAIL", summary: "approve an account and email the applicant", run: runAccountApprove},
-		&command{name: "account reject", args: "EMAIL --reason TEXT", summary: "reject an account and email the applicant why", run: runAccountReject},
-		&command{name: "account list", args: "[--json]", summary: "list accounts", run: runAccountList},
-	)
+func (a *app) accountCommand() *cobra.Command {
+	return a.group("account", "applicant accounts",
+		a.accountAddCommand(), a.accountApproveCommand(), a.accountRejectCommand(), a.accountListCommand())
 }
 
-func runAccountAdd(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["account add"])
-	email := fs.String("email", "", "the applicant's registered email address")
-	name := fs.String("name", "", "the applicant's name")
-	lang := fs.String("lang", "zh-CN", "language of the applicant's emails: zh-CN or en")
-	customer := fs.Bool("customer", false, "an existing hosting customer: approved on creation")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	if *email == "" || *name == "" {
+// accountFlags are `account add`'s flags.
+type accountFlags struct {
+	email, name, lang string
+	customer          bool
+}
+
+func (a *app) accountAddCommand() *cobra.Command {
+	var af accountFlags
+	c := a.leaf("add --email ADDRESS --name NAME", "add an applicant account (hosting customers are approved at once)",
+		func(ctx context.Context, _ []string) error { return runAccountAdd(ctx, a, af) })
+	f := c.Flags()
+	f.StringVar(&af.email, "email", "", "the applicant's registered email `ADDRESS` (required)")
+	f.StringVar(&af.name, "name", "", "the applicant's `NAME` (required)")
+	f.StringVar(&af.lang, "lang", "zh-CN", "language of the applicant's emails: `zh-CN|en`")
+	f.BoolVar(&af.customer, "customer", false, "an existing hosting customer: approved on creation")
+	completeWords(c, "lang", "zh-CN", "en")
+	return c
+}
+
+func runAccountAdd(ctx context.Context, a *app, af accountFlags) error {
+	if af.email == "" || af.name == "" {
 		return usagef("--email and --name are required")
 	}
-	l, err := filing.ParseLanguage(*lang)
+	l, err := filing.ParseLanguage(af.lang)
 	if err != nil {
 		return usagef("--lang: %v", err)
 	}
@@ -37,7 +45,7 @@ func runAccountAdd(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	acct, err := filing.NewAccount(*email, *name, l, *customer, s.Now())
+	acct, err := filing.NewAccount(af.email, af.name, l, af.customer, s.Now())
 	if err != nil {
 		return err
 	}
@@ -49,25 +57,22 @@ func runAccountAdd(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func runAccountApprove(ctx context.Context, a *app, args []string) error {
-	pos, err := a.parse(a.flags(commands["account approve"]), args, 1, 1)
-	if err != nil {
-		return err
-	}
-	return decideAccount(ctx, a, pos[0], filing.AccountApprove, "")
+func (a *app) accountApproveCommand() *cobra.Command {
+	return a.leaf("approve EMAIL", "approve an account and email the applicant", func(ctx context.Context, args []string) error {
+		return decideAccount(ctx, a, args[0], filing.AccountApprove, "")
+	})
 }
 
-func runAccountReject(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["account reject"])
-	reason := fs.String("reason", "", "why, as the applicant will read it")
-	pos, err := a.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	if *reason == "" {
-		return usagef("--reason is required: the applicant is told why")
-	}
-	return decideAccount(ctx, a, pos[0], filing.AccountReject, *reason)
+func (a *app) accountRejectCommand() *cobra.Command {
+	var reason string
+	c := a.leaf("reject EMAIL --reason TEXT", "reject an account and email the applicant why", func(ctx context.Context, args []string) error {
+		if reason == "" {
+			return usagef("--reason is required: the applicant is told why")
+		}
+		return decideAccount(ctx, a, args[0], filing.AccountReject, reason)
+	})
+	c.Flags().StringVar(&reason, "reason", "", "the reason `TEXT`, as the applicant will read it (required)")
+	return c
 }
 
 func decideAccount(ctx context.Context, a *app, email string, action filing.AccountAction, reason string) error {
@@ -83,12 +88,14 @@ func decideAccount(ctx context.Context, a *app, email string, action filing.Acco
 	return nil
 }
 
-func runAccountList(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["account list"])
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
+func (a *app) accountListCommand() *cobra.Command {
+	var asJSON bool
+	c := a.leaf("list", "list accounts", func(ctx context.Context, _ []string) error { return runAccountList(ctx, a, asJSON) })
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func runAccountList(ctx context.Context, a *app, asJSON bool) error {
 	s, err := a.db(ctx)
 	if err != nil {
 		return err
@@ -97,7 +104,7 @@ func runAccountList(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		if accts == nil {
 			accts = []filing.Account{}
 		}

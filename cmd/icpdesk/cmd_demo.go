@@ -3,27 +3,34 @@ package main
 import (
 	"context"
 
+	"github.com/spf13/cobra"
+
 	"example.com/icpdesk/demo"
 )
 
-func init() {
-	register(&command{name: "demo", args: "[--exit] [--verbose] [--imap-port N] [--smtp-port N] [--http-port N]",
-		summary: "run the whole job on embedded defaults: in-process IMAP, SMTP and SQLite, a scripted story", run: runDemo})
+// demoFlags are `demo`'s flags.
+type demoFlags struct {
+	exit, verbose                bool
+	imapPort, smtpPort, httpPort int
 }
 
-func runDemo(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["demo"])
-	exit := fs.Bool("exit", false, "exit after the story instead of serving on")
-	imapPort := fs.Int("imap-port", 1143, "IMAP port (a free one if taken)")
-	smtpPort := fs.Int("smtp-port", 1025, "SMTP port (a free one if taken)")
-	httpPort := fs.Int("http-port", 8080, "metrics and health port (a free one if taken)")
-	verbose := fs.Bool("verbose", false, "write the daemon's log to stderr instead of a file")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	opts := demo.Options{Out: a.stdout, IMAPPort: *imapPort, SMTPPort: *smtpPort, HTTPPort: *httpPort}
-	if *verbose {
+func (a *app) demoCommand() *cobra.Command {
+	var df demoFlags
+	c := a.leaf("demo", "run the whole job on embedded defaults: in-process IMAP, SMTP and SQLite, a scripted story",
+		func(ctx context.Context, _ []string) error { return runDemo(ctx, a, df) })
+	f := c.Flags()
+	f.BoolVar(&df.exit, "exit", false, "exit after the story instead of serving on")
+	f.IntVar(&df.imapPort, "imap-port", 1143, "IMAP `PORT` (a free one if taken)")
+	f.IntVar(&df.smtpPort, "smtp-port", 1025, "SMTP `PORT` (a free one if taken)")
+	f.IntVar(&df.httpPort, "http-port", 8080, "metrics and health `PORT` (a free one if taken)")
+	f.BoolVar(&df.verbose, "verbose", false, "write the daemon's log to stderr instead of a file")
+	return c
+}
+
+func runDemo(ctx context.Context, a *app, df demoFlags) error {
+	opts := demo.Options{Out: a.stdout, IMAPPort: df.imapPort, SMTPPort: df.smtpPort, HTTPPort: df.httpPort}
+	if df.verbose {
 		opts.Log = a.stderr
 	}
-	return demo.Run(ctx, opts, *exit)
+	return demo.Run(ctx, opts, df.exit)
 }

@@ -6,37 +6,48 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"example.com/icpdesk/daemon"
 	"example.com/icpdesk/filing"
 )
 
-func init() {
-	register(&command{name: "digest preview", args: "[--lang zh-CN|en] [--now RFC3339] [--html]",
-		summary: "render the staff digest to stdout without sending it", run: runDigestPreview})
+func (a *app) digestCommand() *cobra.Command {
+	return a.group("digest", "the staff digest", a.digestPreviewCommand())
 }
 
-func runDigestPreview(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["digest preview"])
-	lang := fs.String("lang", "", "language (default: desk.staff_language)")
-	nowFlag := fs.String("now", "", "as of this time (RFC 3339); default now")
-	asHTML := fs.Bool("html", false, "print the HTML part instead of the text part")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
+// digestFlags are `digest preview`'s flags.
+type digestFlags struct {
+	lang, now string
+	html      bool
+}
+
+func (a *app) digestPreviewCommand() *cobra.Command {
+	var df digestFlags
+	c := a.leaf("preview", "render the staff digest to stdout without sending it",
+		func(ctx context.Context, _ []string) error { return runDigestPreview(ctx, a, df) })
+	c.Flags().StringVar(&df.lang, "lang", "", "language: `zh-CN|en` (default: desk.staff_language)")
+	c.Flags().StringVar(&df.now, "now", "", "as of this RFC 3339 `TIME`; default now")
+	c.Flags().BoolVar(&df.html, "html", false, "print the HTML part instead of the text part")
+	completeWords(c, "lang", "zh-CN", "en")
+	return c
+}
+
+func runDigestPreview(ctx context.Context, a *app, df digestFlags) error {
 	cfg, err := a.config()
 	if err != nil {
 		return err
 	}
 	l := cfg.StaffLanguage()
-	if *lang != "" {
-		if l, err = filing.ParseLanguage(*lang); err != nil {
+	if df.lang != "" {
+		if l, err = filing.ParseLanguage(df.lang); err != nil {
 			return usagef("--lang: %v", err)
 		}
 	}
 	now := time.Now()
-	if *nowFlag != "" {
-		if now, err = time.Parse(time.RFC3339, *nowFlag); err != nil {
-			return usagef("--now %q: want RFC 3339, e.g. 2026-12-09T09:00:00+08:00", *nowFlag)
+	if df.now != "" {
+		if now, err = time.Parse(time.RFC3339, df.now); err != nil {
+			return usagef("--now %q: want RFC 3339, e.g. 2026-12-09T09:00:00+08:00", df.now)
 		}
 	}
 	r, err := daemon.Templates(cfg)
@@ -63,7 +74,7 @@ func runDigestPreview(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asHTML {
+	if df.html {
 		_, err = fmt.Fprint(a.stdout, e.HTML)
 		return err
 	}

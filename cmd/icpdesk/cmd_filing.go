@@ -11,31 +11,35 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/store"
 )
 
-func init() {
-	register(
-		&command{name: "filing import", args: "FILE.json", summary: "import a filing from the filing system (- reads stdin)", run: runFilingImport},
-		&command{name: "filing submit", args: "REF [--at RFC3339]", summary: "record the applicant's submission; emails the materials checklist", run: stageCommand(filing.ActionSubmit)},
-		&command{name: "filing return", args: "REF --reason TEXT --by provider|bureau [--at RFC3339]", summary: "record a return; starts the resubmission deadline", run: runFilingReturn},
-		&command{name: "filing to-bureau", args: "REF [--at RFC3339]", summary: "record that the desk sent the filing to the bureau", run: stageCommand(filing.ActionToBureau)},
-		&command{name: "filing approve", args: "REF --icp-number N [--password-stdin] [--at RFC3339]", summary: "record the bureau's approval; emails the ICP number", run: runFilingApprove},
-		&command{name: "filing resubmit", args: "REF [--at RFC3339]", summary: "record a resubmission after a return", run: stageCommand(filing.ActionResubmit)},
-		&command{name: "filing show", args: "REF [--json]", summary: "show a filing: stage, deadline, checklist, events", run: runFilingShow},
-		&command{name: "filing list", args: "[--stage S] [--overdue] [--json]", summary: "list filings", run: runFilingList},
+func (a *app) filingCommand() *cobra.Command {
+	return a.group("filing", "filings through the process",
+		a.filingImportCommand(),
+		a.stageCommand(filing.ActionSubmit, "record the applicant's submission; emails the materials checklist"),
+		a.stageCommand(filing.ActionToBureau, "record that the desk sent the filing to the bureau"),
+		a.filingReturnCommand(),
+		a.stageCommand(filing.ActionResubmit, "record a resubmission after a return (late ones are marked)"),
+		a.filingApproveCommand(),
+		a.filingShowCommand(),
+		a.filingListCommand(),
 	)
 }
 
-func runFilingImport(ctx context.Context, a *app, args []string) error {
-	pos, err := a.parse(a.flags(commands["filing import"]), args, 1, 1)
-	if err != nil {
-		return err
-	}
+func (a *app) filingImportCommand() *cobra.Command {
+	return a.leaf("import FILE.json", "import a filing from the filing system (- reads stdin); every problem is reported and nothing is stored",
+		func(ctx context.Context, args []string) error { return runFilingImport(ctx, a, args[0]) })
+}
+
+func runFilingImport(ctx context.Context, a *app, path string) error {
 	var r io.Reader = a.stdin
-	if pos[0] != "-" {
-		f, err := os.Open(pos[0])
+	if path != "-" {
+		f, err := os.Open(path)
 		if err != nil {
 			return err
 		}
@@ -74,8 +78,8 @@ type stageFlags struct {
 	at string
 }
 
-func (sf *stageFlags) register(fsAdd func(p *string, name, value, usage string)) {
-	fsAdd(&sf.at, "at", "", "when it happened (RFC 3339, e.g. 2026-12-01T15:04:05+08:00); default now")
+func (sf *stageFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&sf.at, "at", "", "when it happened: an RFC 3339 `TIME` such as 2026-12-01T15:04:05+08:00; default now")
 }
 
 func (sf *stageFlags) time(now time.Time) (time.Time, error) {
@@ -92,35 +96,40 @@ func (sf *stageFlags) time(now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-// stageCommand is a command that applies one action with no other input.
-func stageCommand(action filing.Action) func(context.Context, *app, []string) error {
-	return func(ctx context.Context, a *app, args []string) error {
-		var sf stageFlags
-		name := "filing " + strings.ReplaceAll(string(action), "_", "-")
-		fs := a.flags(commands[name])
-		sf.register(fs.StringVar)
-		pos, err := a.parse(fs, args, 1, 1)
-		if err != nil {
-			return err
-		}
-		return applyChange(ctx, a, pos[0], filing.Request{Action: action}, &sf)
-	}
+// stageCommand is a command that applies one action to the filing REF with
+// no other input.
+func (a *app) stageCommand(action filing.Action, short string) *cobra.Command {
+	var sf stageFlags
+	name := strings.ReplaceAll(string(action), "_", "-")
+	c := a.leaf(name+" REF", short, func(ctx context.Context, args []string) error {
+		return applyChange(ctx, a, args[0], filing.Request{Action: action}, &sf)
+	})
+	sf.register(c.Flags())
+	return c
 }
 
-func runFilingReturn(ctx context.Context, a *app, args []string) error {
-	var sf stageFlags
-	fs := a.flags(commands["filing return"])
-	sf.register(fs.StringVar)
-	reason := fs.String("reason", "", "the reason, as the applicant will read it")
-	by := fs.String("by", "", "who returned it: provider (the desk) or bureau")
-	pos, err := a.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(*reason) == "" {
+// returnFlags are `filing return`'s flags.
+type returnFlags struct {
+	stageFlags
+	reason, by string
+}
+
+func (a *app) filingReturnCommand() *cobra.Command {
+	var rf returnFlags
+	c := a.leaf("return REF --reason TEXT --by provider|bureau", "record a return; starts the resubmission deadline",
+		func(ctx context.Context, args []string) error { return runFilingReturn(ctx, a, args[0], rf) })
+	rf.register(c.Flags())
+	c.Flags().StringVar(&rf.reason, "reason", "", "the reason `TEXT`, as the applicant will read it (required)")
+	c.Flags().StringVar(&rf.by, "by", "", "who returned it: `provider|bureau` (the desk or the bureau; required)")
+	completeWords(c, "by", "provider", "bureau")
+	return c
+}
+
+func runFilingReturn(ctx context.Context, a *app, ref string, rf returnFlags) error {
+	if strings.TrimSpace(rf.reason) == "" {
 		return usagef("--reason is required: the applicant is told why")
 	}
-	src, err := filing.ParseReturnSource(*by)
+	src, err := filing.ParseReturnSource(rf.by)
 	if err != nil {
 		return usagef("--by: %v", err)
 	}
@@ -128,24 +137,32 @@ func runFilingReturn(ctx context.Context, a *app, args []string) error {
 	if src == filing.ReturnedByProvider {
 		action = filing.ActionReturnProvider
 	}
-	return applyChange(ctx, a, pos[0], filing.Request{Action: action, Reason: *reason}, &sf)
+	return applyChange(ctx, a, ref, filing.Request{Action: action, Reason: rf.reason}, &rf.stageFlags)
 }
 
-func runFilingApprove(ctx context.Context, a *app, args []string) error {
-	var sf stageFlags
-	fs := a.flags(commands["filing approve"])
-	sf.register(fs.StringVar)
-	icp := fs.String("icp-number", "", "the ICP number the bureau issued, e.g. 浙ICP备12345678号-1")
-	pwStdin := fs.Bool("password-stdin", false, "read the filing password from the first line of stdin (never from a flag: it would show in ps)")
-	pos, err := a.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	if *icp == "" {
+// approveFlags are `filing approve`'s flags.
+type approveFlags struct {
+	stageFlags
+	icpNumber     string
+	passwordStdin bool
+}
+
+func (a *app) filingApproveCommand() *cobra.Command {
+	var af approveFlags
+	c := a.leaf("approve REF --icp-number N", "record the bureau's approval; emails the ICP number",
+		func(ctx context.Context, args []string) error { return runFilingApprove(ctx, a, args[0], af) })
+	af.register(c.Flags())
+	c.Flags().StringVar(&af.icpNumber, "icp-number", "", "the ICP number the bureau issued, `N`, e.g. 浙ICP备12345678号-1 (required)")
+	c.Flags().BoolVar(&af.passwordStdin, "password-stdin", false, "read the filing password from the first line of stdin (never from a flag: it would show in ps)")
+	return c
+}
+
+func runFilingApprove(ctx context.Context, a *app, ref string, af approveFlags) error {
+	if af.icpNumber == "" {
 		return usagef("--icp-number is required")
 	}
-	req := filing.Request{Action: filing.ActionApprove, ICPNumber: *icp}
-	if *pwStdin {
+	req := filing.Request{Action: filing.ActionApprove, ICPNumber: af.icpNumber}
+	if af.passwordStdin {
 		line, err := bufio.NewReader(io.LimitReader(a.stdin, 4096)).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read password: %w", err)
@@ -155,7 +172,7 @@ func runFilingApprove(ctx context.Context, a *app, args []string) error {
 			return usagef("--password-stdin: stdin is empty")
 		}
 	}
-	return applyChange(ctx, a, pos[0], req, &sf)
+	return applyChange(ctx, a, ref, req, &af.stageFlags)
 }
 
 func applyChange(ctx context.Context, a *app, ref string, req filing.Request, sf *stageFlags) error {
@@ -245,18 +262,20 @@ type materialView struct {
 	En     string `json:"en"`
 }
 
-func runFilingShow(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["filing show"])
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := a.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
+func (a *app) filingShowCommand() *cobra.Command {
+	var asJSON bool
+	c := a.leaf("show REF", "show a filing: stage, deadline, checklist, rule checks, events, emails",
+		func(ctx context.Context, args []string) error { return runFilingShow(ctx, a, args[0], asJSON) })
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func runFilingShow(ctx context.Context, a *app, ref string, asJSON bool) error {
 	s, err := a.db(ctx)
 	if err != nil {
 		return err
 	}
-	d, err := s.FilingByRef(ctx, pos[0])
+	d, err := s.FilingByRef(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -294,7 +313,7 @@ func runFilingShow(ctx context.Context, a *app, args []string) error {
 	if v.Outbox == nil {
 		v.Outbox = []store.OutboxRow{}
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(a.stdout, v)
 	}
 	return printFiling(a.stdout, v, f, loc, s.Now())
@@ -390,23 +409,32 @@ func compactDetails(raw json.RawMessage) string {
 	return string(out)
 }
 
-func runFilingList(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["filing list"])
-	asJSON := fs.Bool("json", false, "print JSON")
-	stage := fs.String("stage", "", "only this stage: draft, provider_review, bureau_review, returned, approved")
-	overdue := fs.Bool("overdue", false, "only filings past their resubmission deadline")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
+// listFlags are `filing list`'s flags.
+type listFlags struct {
+	asJSON, overdue bool
+	stage           string
+}
+
+func (a *app) filingListCommand() *cobra.Command {
+	var lf listFlags
+	c := a.leaf("list", "list filings", func(ctx context.Context, _ []string) error { return runFilingList(ctx, a, lf) })
+	c.Flags().BoolVar(&lf.asJSON, "json", false, "print JSON")
+	c.Flags().StringVar(&lf.stage, "stage", "", "only filings in this `STAGE`: draft, provider_review, bureau_review, returned, approved")
+	c.Flags().BoolVar(&lf.overdue, "overdue", false, "only filings past their resubmission deadline")
+	completeWords(c, "stage", "draft", "provider_review", "bureau_review", "returned", "approved")
+	return c
+}
+
+func runFilingList(ctx context.Context, a *app, lf listFlags) error {
 	var filter store.FilingFilter
-	if *stage != "" {
-		st, err := filing.ParseStage(*stage)
+	if lf.stage != "" {
+		st, err := filing.ParseStage(lf.stage)
 		if err != nil {
 			return usagef("--stage: %v", err)
 		}
 		filter.Stage = st
 	}
-	filter.Overdue = *overdue
+	filter.Overdue = lf.overdue
 	s, err := a.db(ctx)
 	if err != nil {
 		return err
@@ -415,7 +443,7 @@ func runFilingList(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if lf.asJSON {
 		if list == nil {
 			list = []store.FilingSummary{}
 		}

@@ -9,19 +9,17 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/inbox"
 	"example.com/icpdesk/mailparse"
 	"example.com/icpdesk/store"
 )
 
-func init() {
-	register(
-		&command{name: "inbox inspect", args: "FILE.eml [--json]", summary: "parse, classify and link a message against the database and print the decision; changes nothing (- reads stdin)", run: runInboxInspect},
-		&command{name: "inbox poll", args: "", summary: "record the desk mailbox's waiting mail once, then exit", run: runInboxPoll},
-		&command{name: "inbox list", args: "[--unlinked] [--limit N] [--json]", summary: "list received messages and what was decided", run: runInboxList},
-		&command{name: "inbox link", args: "MESSAGE FILING-REF", summary: "link a received message (id or Message-ID) to a filing and apply its decision", run: runInboxLink},
-	)
+func (a *app) inboxCommand() *cobra.Command {
+	return a.group("inbox", "received mail",
+		a.inboxInspectCommand(), a.inboxPollCommand(), a.inboxListCommand(), a.inboxLinkCommand())
 }
 
 // inspectView is `inbox inspect --json`: these keys exactly.
@@ -36,20 +34,22 @@ type inspectView struct {
 	Decision       string `json:"decision"`
 }
 
-func runInboxInspect(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["inbox inspect"])
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := a.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
+func (a *app) inboxInspectCommand() *cobra.Command {
+	var asJSON bool
+	c := a.leaf("inspect FILE.eml", "parse, classify and link a message against the database and print the decision; changes nothing (- reads stdin)",
+		func(ctx context.Context, args []string) error { return runInboxInspect(ctx, a, args[0], asJSON) })
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func runInboxInspect(ctx context.Context, a *app, path string, asJSON bool) error {
 	cfg, err := a.config()
 	if err != nil {
 		return err
 	}
 	var r io.Reader = a.stdin
-	if pos[0] != "-" {
-		f, err := os.Open(pos[0])
+	if path != "-" {
+		f, err := os.Open(path)
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func runInboxInspect(ctx context.Context, a *app, args []string) error {
 	if v.Link.Filing != nil {
 		view.Filing = v.Link.Filing.Reference
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(a.stdout, view)
 	}
 	var b strings.Builder
@@ -128,11 +128,12 @@ func orDash(s string) string {
 	return s
 }
 
-func runInboxPoll(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["inbox poll"])
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
+func (a *app) inboxPollCommand() *cobra.Command {
+	return a.leaf("poll", "record the desk mailbox's waiting mail once, then exit",
+		func(ctx context.Context, _ []string) error { return runInboxPoll(ctx, a) })
+}
+
+func runInboxPoll(ctx context.Context, a *app) error {
 	cfg, err := a.config()
 	if err != nil {
 		return err
@@ -175,26 +176,34 @@ func runInboxPoll(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func runInboxList(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["inbox list"])
-	asJSON := fs.Bool("json", false, "print JSON")
-	unlinked := fs.Bool("unlinked", false, "only messages waiting for staff: no filing, or several")
-	limit := fs.Int("limit", 200, "at most this many messages, newest first (0: all)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	if *limit < 0 {
+// inboxListFlags are `inbox list`'s flags.
+type inboxListFlags struct {
+	asJSON, unlinked bool
+	limit            int
+}
+
+func (a *app) inboxListCommand() *cobra.Command {
+	var lf inboxListFlags
+	c := a.leaf("list", "list received messages and what was decided", func(ctx context.Context, _ []string) error { return runInboxList(ctx, a, lf) })
+	c.Flags().BoolVar(&lf.asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&lf.unlinked, "unlinked", false, "only messages waiting for staff: no filing, or several")
+	c.Flags().IntVar(&lf.limit, "limit", 200, "at most `N` messages, newest first (0: all)")
+	return c
+}
+
+func runInboxList(ctx context.Context, a *app, lf inboxListFlags) error {
+	if lf.limit < 0 {
 		return usagef("--limit must not be negative")
 	}
 	s, err := a.db(ctx)
 	if err != nil {
 		return err
 	}
-	rows, err := s.ListInbound(ctx, store.InboundFilter{Unlinked: *unlinked, Limit: *limit})
+	rows, err := s.ListInbound(ctx, store.InboundFilter{Unlinked: lf.unlinked, Limit: lf.limit})
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if lf.asJSON {
 		if rows == nil {
 			rows = []store.InboundMessage{}
 		}
@@ -227,13 +236,13 @@ func runInboxList(ctx context.Context, a *app, args []string) error {
 	return t.write(a.stdout)
 }
 
-func runInboxLink(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["inbox link"])
-	pos, err := a.parse(fs, args, 2, 2)
-	if err != nil {
-		return err
-	}
-	ref, err := filing.NormalizeReference(pos[1])
+func (a *app) inboxLinkCommand() *cobra.Command {
+	return a.leaf("link MESSAGE FILING-REF", "link a received message (id or Message-ID) to a filing and apply its decision",
+		func(ctx context.Context, args []string) error { return runInboxLink(ctx, a, args[0], args[1]) })
+}
+
+func runInboxLink(ctx context.Context, a *app, message, filingRef string) error {
+	ref, err := filing.NormalizeReference(filingRef)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -245,10 +254,10 @@ func runInboxLink(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := strconv.ParseInt(message, 10, 64)
 	if err != nil {
 		// A Message-ID, with or without its angle brackets.
-		if id, err = s.InboundIDByMessageID(ctx, strings.Trim(strings.TrimSpace(pos[0]), "<>")); err != nil {
+		if id, err = s.InboundIDByMessageID(ctx, strings.Trim(strings.TrimSpace(message), "<>")); err != nil {
 			return err
 		}
 	}

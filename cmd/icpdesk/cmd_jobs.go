@@ -4,18 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"example.com/icpdesk/daemon"
 	"example.com/icpdesk/scheduler"
 	"example.com/icpdesk/store"
 )
 
-func init() {
-	register(
-		&command{name: "jobs list", args: "[--json]", summary: "list the scheduled jobs with their next and last runs", run: runJobsList},
-		&command{name: "jobs run", args: "NAME [--now RFC3339]", summary: "run one job once (deadline-sweep, reminders, digest, outbox-janitor), optionally as of another time", run: runJobsRun},
-	)
+func (a *app) jobsCommand() *cobra.Command {
+	return a.group("jobs", "the scheduled jobs", a.jobsListCommand(), a.jobsRunCommand())
 }
 
 // scheduler builds the scheduler from the configuration.
@@ -33,12 +33,15 @@ func (a *app) scheduler(ctx context.Context, s *store.Store, now func() time.Tim
 	return scheduler.New(s, scfg, log)
 }
 
-func runJobsList(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["jobs list"])
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
+func (a *app) jobsListCommand() *cobra.Command {
+	var asJSON bool
+	c := a.leaf("list", "list the scheduled jobs with their next and last runs",
+		func(ctx context.Context, _ []string) error { return runJobsList(ctx, a, asJSON) })
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func runJobsList(ctx context.Context, a *app, asJSON bool) error {
 	s, err := a.db(ctx)
 	if err != nil {
 		return err
@@ -51,7 +54,7 @@ func runJobsList(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(a.stdout, jobs)
 	}
 	loc := s.Policy().Location
@@ -67,17 +70,25 @@ func runJobsList(ctx context.Context, a *app, args []string) error {
 	return t.write(a.stdout)
 }
 
-func runJobsRun(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["jobs run"])
-	nowFlag := fs.String("now", "", "run as of this time (RFC 3339); default now. It runs for real: a future time flags and emails as if it had come")
-	pos, err := a.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
+func (a *app) jobsRunCommand() *cobra.Command {
+	var nowFlag string
+	c := a.leaf("run NAME", "run one job once ("+strings.Join(jobNames, ", ")+"), optionally as of another time",
+		func(ctx context.Context, args []string) error { return runJobsRun(ctx, a, args[0], nowFlag) })
+	c.Flags().StringVar(&nowFlag, "now", "", "run as of this RFC 3339 `TIME`; default now. It runs for real: a future time flags and emails as if it had come")
+	c.ValidArgs = jobNames
+	return c
+}
+
+// jobNames are the jobs `jobs run` takes, for its help and shell completion;
+// the scheduler has the final word.
+var jobNames = []string{scheduler.JobDeadlineSweep, scheduler.JobReminders, scheduler.JobDigest, scheduler.JobOutboxJanitor}
+
+func runJobsRun(ctx context.Context, a *app, name, nowFlag string) error {
 	now := time.Now()
-	if *nowFlag != "" {
-		if now, err = time.Parse(time.RFC3339, *nowFlag); err != nil {
-			return usagef("--now %q: want RFC 3339, e.g. 2026-12-09T00:05:00+08:00", *nowFlag)
+	if nowFlag != "" {
+		var err error
+		if now, err = time.Parse(time.RFC3339, nowFlag); err != nil {
+			return usagef("--now %q: want RFC 3339, e.g. 2026-12-09T00:05:00+08:00", nowFlag)
 		}
 	}
 	if now.After(time.Now().Add(time.Minute)) {
@@ -91,12 +102,12 @@ func runJobsRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := sch.Run(ctx, pos[0], now)
+	res, err := sch.Run(ctx, name, now)
 	if errors.Is(err, scheduler.ErrUnknownJob) {
 		return usagef("%v", err)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", pos[0], err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	fmt.Fprintf(a.stdout, "%s %s in %v: %s\n", res.Job, res.Status, res.Took.Round(time.Millisecond), res.Summary)
 	return nil

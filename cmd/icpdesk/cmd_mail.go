@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"example.com/icpdesk/config"
 	"example.com/icpdesk/daemon"
@@ -15,12 +16,8 @@ import (
 	"example.com/icpdesk/store"
 )
 
-func init() {
-	register(
-		&command{name: "outbox send", args: "", summary: "send every email due now, print a summary and exit", run: runOutboxSend},
-		&command{name: "outbox retry", args: "ID", summary: "queue a failed email again, due now", run: runOutboxRetry},
-		&command{name: "mail test", args: "--to ADDR", summary: "check the SMTP settings by sending one test email", run: runMailTest},
-	)
+func (a *app) mailCommand() *cobra.Command {
+	return a.group("mail", "the SMTP settings", a.mailTestCommand())
 }
 
 // newMailer builds the mailer from the configuration: templates (with the
@@ -61,73 +58,16 @@ func (a *app) commandLogger(cfg *config.Config) *slog.Logger {
 	return newLogger(a.stderr, cfg.Log.Format, level)
 }
 
-func runOutboxSend(ctx context.Context, a *app, args []string) error {
-	if _, err := a.parse(a.flags(commands["outbox send"]), args, 0, 0); err != nil {
-		return err
-	}
-	svc, s, err := a.newMailer(ctx)
-	if err != nil {
-		return err
-	}
-	// Without a daemon there is no janitor: put back claims a crashed run
-	// left behind (only expired ones, so never another sender's).
-	if _, err := s.RequeueExpiredLeases(ctx, time.Now()); err != nil {
-		return err
-	}
-	sum, err := svc.DrainOnce(ctx)
-	loc := s.Policy().Location
-	line := fmt.Sprintf("sent %d, retried %d, failed %d", sum.Sent, sum.Retried, sum.Failed)
-	if sum.Released > 0 {
-		line += fmt.Sprintf(", %d left for later", sum.Released)
-	}
-	if !sum.NextAttempt.IsZero() {
-		line += ", next attempt " + localTime(sum.NextAttempt, loc)
-	}
-	fmt.Fprintln(a.stdout, line)
-	if errors.Is(err, mailer.ErrUnreachable) {
-		// One line: what is wrong and that nothing is lost.
-		msg := strings.ReplaceAll(err.Error(), "\n", "; ")
-		if sum.Retried > 0 {
-			msg += fmt.Sprintf("; %d email(s) stay queued, next attempt %s", sum.Retried, localTime(sum.NextAttempt, loc))
-		}
-		return errors.New(msg)
-	}
-	return err
+func (a *app) mailTestCommand() *cobra.Command {
+	var to string
+	c := a.leaf("test --to ADDRESS", "check the SMTP settings by sending one test email",
+		func(ctx context.Context, _ []string) error { return runMailTest(ctx, a, to) })
+	c.Flags().StringVar(&to, "to", "", "send the test email to `ADDRESS` (required)")
+	return c
 }
 
-func runOutboxRetry(ctx context.Context, a *app, args []string) error {
-	pos, err := a.parse(a.flags(commands["outbox retry"]), args, 1, 1)
-	if err != nil {
-		return err
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
-	if err != nil || id <= 0 {
-		return usagef("ID %q: want the number `icpdesk outbox list` shows", pos[0])
-	}
-	s, err := a.db(ctx)
-	if err != nil {
-		return err
-	}
-	r, err := s.RetryRow(ctx, id, a.staffName())
-	if err != nil {
-		return err
-	}
-	about := ""
-	if r.Reference != "" {
-		about = ", filing " + r.Reference
-	}
-	fmt.Fprintf(a.stdout, "email %d (%s to %s%s) queued again; `icpdesk outbox send` or the running daemon sends it\n",
-		r.ID, r.Kind, r.Recipient, about)
-	return nil
-}
-
-func runMailTest(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["mail test"])
-	to := fs.String("to", "", "send the test email to this address")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	if strings.TrimSpace(*to) == "" {
+func runMailTest(ctx context.Context, a *app, to string) error {
+	if strings.TrimSpace(to) == "" {
 		return usagef("--to is required")
 	}
 	cfg, err := a.config()
@@ -140,10 +80,10 @@ func runMailTest(ctx context.Context, a *app, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*set.Timeout)
 	defer cancel()
-	id, err := mailer.SendTest(ctx, set, *to, time.Now())
+	id, err := mailer.SendTest(ctx, set, to, time.Now())
 	if err != nil {
 		return errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
-	fmt.Fprintf(a.stdout, "test email sent to %s via %s (%s), Message-ID <%s>\n", *to, set.Addr(), set.Security, id)
+	fmt.Fprintf(a.stdout, "test email sent to %s via %s (%s), Message-ID <%s>\n", to, set.Addr(), set.Security, id)
 	return nil
 }

@@ -4,16 +4,17 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/spf13/cobra"
 )
 
-func init() {
-	register(&command{name: "migrate", summary: "create or upgrade the database schema", run: runMigrate, noSchemaCheck: true})
+func (a *app) migrateCommand() *cobra.Command {
+	return a.leaf("migrate", "create or upgrade the database schema (each migration in one transaction; refuses a newer schema)",
+		func(ctx context.Context, _ []string) error { return runMigrate(ctx, a) })
 }
 
-func runMigrate(ctx context.Context, a *app, args []string) error {
-	if _, err := a.parse(a.flags(commands["migrate"]), args, 0, 0); err != nil {
-		return err
-	}
+func runMigrate(ctx context.Context, a *app) error {
+	a.skipSchemaCheck = true // it runs on an outdated schema to bring it up to date
 	s, err := a.db(ctx)
 	if err != nil {
 		return err

@@ -2,41 +2,59 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/spf13/cobra"
+
+	"example.com/icpdesk/mailer"
 	"example.com/icpdesk/store"
 )
 
-func init() {
-	register(&command{name: "outbox list", args: "[--status S] [--filing REF] [--limit N] [--json]", summary: "list queued and sent emails", run: runOutboxList})
+func (a *app) outboxCommand() *cobra.Command {
+	return a.group("outbox", "the emails icpdesk sends", a.outboxListCommand(), a.outboxSendCommand(), a.outboxRetryCommand())
 }
 
-func runOutboxList(ctx context.Context, a *app, args []string) error {
-	fs := a.flags(commands["outbox list"])
-	asJSON := fs.Bool("json", false, "print JSON")
-	status := fs.String("status", "", "only rows in this status: queued, sending, sent, failed, bounced")
-	ref := fs.String("filing", "", "only emails about this filing")
-	limit := fs.Int("limit", 200, "at most this many rows, newest first (0: all)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	switch *status {
+// outboxListFlags are `outbox list`'s flags.
+type outboxListFlags struct {
+	asJSON         bool
+	status, filing string
+	limit          int
+}
+
+func (a *app) outboxListCommand() *cobra.Command {
+	var lf outboxListFlags
+	c := a.leaf("list", "list queued and sent emails with their dedup keys",
+		func(ctx context.Context, _ []string) error { return runOutboxList(ctx, a, lf) })
+	c.Flags().BoolVar(&lf.asJSON, "json", false, "print JSON")
+	c.Flags().StringVar(&lf.status, "status", "", "only emails in this `STATUS`: queued, sending, sent, failed, bounced")
+	c.Flags().StringVar(&lf.filing, "filing", "", "only emails about the filing `REF`")
+	c.Flags().IntVar(&lf.limit, "limit", 200, "at most `N` emails, newest first (0: all)")
+	completeWords(c, "status", store.OutboxQueued, store.OutboxSending, store.OutboxSent, store.OutboxFailed, store.OutboxBounced)
+	return c
+}
+
+func runOutboxList(ctx context.Context, a *app, lf outboxListFlags) error {
+	switch lf.status {
 	case "", store.OutboxQueued, store.OutboxSending, store.OutboxSent, store.OutboxFailed, store.OutboxBounced:
 	default:
-		return usagef("--status %q: want queued, sending, sent, failed or bounced", *status)
+		return usagef("--status %q: want queued, sending, sent, failed or bounced", lf.status)
 	}
-	if *limit < 0 {
+	if lf.limit < 0 {
 		return usagef("--limit must not be negative")
 	}
 	s, err := a.db(ctx)
 	if err != nil {
 		return err
 	}
-	rows, err := s.ListOutbox(ctx, store.OutboxFilter{Status: *status, FilingRef: *ref, Limit: *limit})
+	rows, err := s.ListOutbox(ctx, store.OutboxFilter{Status: lf.status, FilingRef: lf.filing, Limit: lf.limit})
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if lf.asJSON {
 		if rows == nil {
 			rows = []store.OutboxRow{}
 		}
@@ -53,4 +71,67 @@ func runOutboxList(ctx context.Context, a *app, args []string) error {
 		t.add(fmt.Sprint(r.ID), r.Status, r.Kind, r.Recipient, r.Reference, fmt.Sprint(r.Attempts), next, r.DedupKey)
 	}
 	return t.write(a.stdout)
+}
+
+func (a *app) outboxSendCommand() *cobra.Command {
+	return a.leaf("send", "send every email due now, print a summary and exit",
+		func(ctx context.Context, _ []string) error { return runOutboxSend(ctx, a) })
+}
+
+func runOutboxSend(ctx context.Context, a *app) error {
+	svc, s, err := a.newMailer(ctx)
+	if err != nil {
+		return err
+	}
+	// Without a daemon there is no janitor: put back claims a crashed run
+	// left behind (only expired ones, so never another sender's).
+	if _, err := s.RequeueExpiredLeases(ctx, time.Now()); err != nil {
+		return err
+	}
+	sum, err := svc.DrainOnce(ctx)
+	loc := s.Policy().Location
+	line := fmt.Sprintf("sent %d, retried %d, failed %d", sum.Sent, sum.Retried, sum.Failed)
+	if sum.Released > 0 {
+		line += fmt.Sprintf(", %d left for later", sum.Released)
+	}
+	if !sum.NextAttempt.IsZero() {
+		line += ", next attempt " + localTime(sum.NextAttempt, loc)
+	}
+	fmt.Fprintln(a.stdout, line)
+	if errors.Is(err, mailer.ErrUnreachable) {
+		// One line: what is wrong and that nothing is lost.
+		msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+		if sum.Retried > 0 {
+			msg += fmt.Sprintf("; %d email(s) stay queued, next attempt %s", sum.Retried, localTime(sum.NextAttempt, loc))
+		}
+		return errors.New(msg)
+	}
+	return err
+}
+
+func (a *app) outboxRetryCommand() *cobra.Command {
+	return a.leaf("retry ID", "queue a failed email again, due now",
+		func(ctx context.Context, args []string) error { return runOutboxRetry(ctx, a, args[0]) })
+}
+
+func runOutboxRetry(ctx context.Context, a *app, arg string) error {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return usagef("ID %q: want the number `icpdesk outbox list` shows", arg)
+	}
+	s, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := s.RetryRow(ctx, id, a.staffName())
+	if err != nil {
+		return err
+	}
+	about := ""
+	if r.Reference != "" {
+		about = ", filing " + r.Reference
+	}
+	fmt.Fprintf(a.stdout, "email %d (%s to %s%s) queued again; `icpdesk outbox send` or the running daemon sends it\n",
+		r.ID, r.Kind, r.Recipient, about)
+	return nil
 }

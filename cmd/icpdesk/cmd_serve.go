@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"example.com/icpdesk/daemon"
 )
 
@@ -17,15 +19,13 @@ import (
 // first signal; a second signal exits at once.
 const shutdownGrace = 30 * time.Second
 
-func init() {
-	register(&command{name: "serve", summary: "run the daemon: inbox watcher, mailer, scheduler, /healthz /readyz /metrics",
-		run: runServe, noSchemaCheck: true})
+func (a *app) serveCommand() *cobra.Command {
+	return a.leaf("serve", "run the daemon: inbox watcher, mailer, scheduler, /healthz /readyz /metrics",
+		func(ctx context.Context, _ []string) error { return runServe(ctx, a) })
 }
 
-func runServe(ctx context.Context, a *app, args []string) error {
-	if _, err := a.parse(a.flags(commands["serve"]), args, 0, 0); err != nil {
-		return err
-	}
+func runServe(ctx context.Context, a *app) error {
+	a.skipSchemaCheck = true // it migrates first
 	cfg, err := a.config()
 	if err != nil {
 		return err

@@ -5,23 +5,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
-	"log/slog"
-	"maps"
 	"os"
 	"os/signal"
-	"os/user"
-	"slices"
 	"strings"
 	"syscall"
 
-	"example.com/icpdesk/config"
-	"example.com/icpdesk/daemon"
-	"example.com/icpdesk/filing"
-	"example.com/icpdesk/store"
+	"github.com/spf13/cobra"
 )
 
 func main() {
@@ -31,261 +21,82 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit codes.
-const (
-	exitOK      = 0
-	exitRuntime = 1
-	exitUsage   = 2
-)
-
-// command is one subcommand, e.g. "filing return".
-type command struct {
-	name    string
-	args    string
-	summary string
-	run     func(ctx context.Context, a *app, args []string) error
-	// noSchemaCheck lets the command run on a database whose schema is not
-	// current (migrate itself).
-	noSchemaCheck bool
+func init() {
+	// Help lists commands in the order they are added: the filing process's.
+	cobra.EnableCommandSorting = false
 }
 
-// commands is filled by each cmd_*.go file's init, so adding a command group
-// touches one file.
-var commands = map[string]*command{}
-
-func register(cs ...*command) {
-	for _, c := range cs {
-		commands[c.name] = c
-	}
-}
-
-// app is what a command runs with: I/O, global flags, and lazily loaded
-// configuration and store.
-type app struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	getenv         func(string) string
-	// exit ends the process at once (a second signal during shutdown).
-	exit func(code int)
-
-	configPath string
-	dbURL      string
-
-	cfg   *config.Config
-	store *store.Store
-	// schemaChecked is false for commands that run on an outdated schema.
-	skipSchemaCheck bool
-}
-
-// usageError is a mistake in the command line: exit code 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
-
+// run runs the command line args and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, exit: os.Exit}
 	defer a.close()
-
-	top := flag.NewFlagSet("icpdesk", flag.ContinueOnError)
-	top.SetOutput(io.Discard)
-	a.globalFlags(top)
-	if err := top.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			a.printUsage(stdout)
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "icpdesk: %v\n", err)
-		a.printUsage(stderr)
-		return exitUsage
-	}
-	rest := top.Args()
-	if len(rest) == 0 || rest[0] == "help" {
-		a.printUsage(stdout)
-		if len(rest) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	var cmd *command
-	if len(rest) >= 2 {
-		cmd = commands[rest[0]+" "+rest[1]]
-		if cmd != nil {
-			rest = rest[2:]
-		}
-	}
-	if cmd == nil {
-		cmd = commands[rest[0]]
-		if cmd == nil {
-			fmt.Fprintf(stderr, "icpdesk: unknown command %q\n", strings.Join(rest[:min(2, len(rest))], " "))
-			a.printUsage(stderr)
-			return exitUsage
-		}
-		rest = rest[1:]
-	}
-	a.skipSchemaCheck = cmd.noSchemaCheck
-	err := cmd.run(ctx, a, rest)
-	var ue usageError
-	var probs filing.Problems
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "icpdesk %s: %v\nusage: icpdesk %s %s\n", cmd.name, ue.msg, cmd.name, cmd.args)
-		return exitUsage
-	case errors.As(err, &probs):
-		for _, p := range probs {
-			fmt.Fprintf(stderr, "icpdesk %s: %s\n", cmd.name, p)
-		}
-		return exitRuntime
-	default:
-		// One line per error: a config error lists each problem on its own.
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(stderr, "icpdesk %s: %s\n", cmd.name, line)
-		}
-		return exitRuntime
-	}
+	root := a.rootCommand()
+	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
+	cmd, err := root.ExecuteContextC(ctx)
+	return a.report(cmd, err)
 }
 
-func (a *app) globalFlags(fs *flag.FlagSet) {
-	fs.StringVar(&a.configPath, "config", a.configPath, "configuration file (TOML)")
-	fs.StringVar(&a.dbURL, "db", a.dbURL, "database URL (postgres://… or sqlite:///path; also ICPDESK_DATABASE_URL)")
+// rootCommand builds the command tree: a fresh one for each run, since cobra
+// keeps parsed flag values in it.
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "icpdesk",
+		Short:         "icpdesk runs the email side of an ICP filing desk: the staff command line, the daemon and a demo.",
+		Version:       buildVersion(),
+		SilenceErrors: true, // report prints them
+		SilenceUsage:  true,
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetUsageFunc(usage)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err.Error()} })
+	root.Flags().Bool("version", false, "print the version and exit")
+	a.globalFlags(root.PersistentFlags())
+	_ = root.MarkPersistentFlagFilename("config", "toml")
+
+	root.AddCommand(
+		a.migrateCommand(),
+		a.accountCommand(),
+		a.filingCommand(),
+		a.inboxCommand(),
+		a.outboxCommand(),
+		a.mailCommand(),
+		a.jobsCommand(),
+		a.digestCommand(),
+		a.serveCommand(),
+		a.demoCommand(),
+		a.versionCommand(),
+	)
+	a.groupOnly(root)
+	a.builtinCommands(root)
+	return root
 }
 
-func (a *app) printUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: icpdesk [--config FILE] [--db URL] COMMAND [ARGS]")
-	fmt.Fprintln(w, "\ncommands:")
-	for _, n := range slices.Sorted(maps.Keys(commands)) {
-		c := commands[n]
-		fmt.Fprintf(w, "  %s\n      %s\n", strings.TrimSpace(n+" "+c.args), c.summary)
-	}
-	fmt.Fprintln(w, "\nRun `icpdesk COMMAND -h` for a command's flags.")
-}
-
-// flags returns a flag set for a command, with the global flags accepted too.
-func (a *app) flags(c *command) *flag.FlagSet {
-	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.globalFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(a.stderr, "usage: icpdesk %s %s\n  %s\n\nflags:\n", c.name, c.args, c.summary)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parse reads flags and positional arguments in any order and checks the
-// number of positionals.
-func (a *app) parse(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
-	var pos []string
-	for {
-		fs.SetOutput(io.Discard)
-		err := fs.Parse(args)
-		fs.SetOutput(a.stderr)
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return nil, err
-		}
-		if err != nil {
-			return nil, usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	switch {
-	case len(pos) < minPos:
-		return nil, usagef("missing argument")
-	case maxPos >= 0 && len(pos) > maxPos:
-		return nil, usagef("unexpected argument %q", pos[maxPos])
-	}
-	return pos, nil
-}
-
-// config loads the configuration once.
-func (a *app) config() (*config.Config, error) {
-	if a.cfg != nil {
-		return a.cfg, nil
-	}
-	path := a.configPath
-	if path == "" {
-		path = a.getenv("ICPDESK_CONFIG")
-	}
-	cfg, err := config.Load(path, a.getenv)
-	if err != nil {
-		return nil, err
-	}
-	if a.dbURL != "" {
-		cfg.Database.URL = a.dbURL
-	}
-	a.cfg = cfg
-	return cfg, nil
-}
-
-// db opens the store once, checking that its schema is current.
-func (a *app) db(ctx context.Context, opts ...store.Option) (*store.Store, error) {
-	if a.store != nil {
-		return a.store, nil
-	}
-	cfg, err := a.config()
-	if err != nil {
-		return nil, err
-	}
-	s, err := store.Open(ctx, cfg.Database.URL, append(daemon.StoreOptions(cfg), opts...)...)
-	if err != nil {
-		return nil, err
-	}
-	if !a.skipSchemaCheck {
-		if err := s.CheckSchema(ctx); err != nil {
-			s.Close()
-			return nil, err
+// builtinCommands adds cobra's help and completion commands now rather than
+// when it runs, to make them behave like the others: `icpdesk help nosuch`,
+// `icpdesk completion` alone or with an unknown shell are usage errors.
+func (a *app) builtinCommands(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Short = "show a command's help"
+			show := c.Run
+			c.RunE = func(c *cobra.Command, args []string) error {
+				// cobra would show the nearest command's help for a word
+				// that names none.
+				if _, rest, err := c.Root().Find(args); err != nil || len(rest) > 0 {
+					return usagef("unknown command %q", strings.Join(args, " "))
+				}
+				show(c, args)
+				return nil
+			}
+		case "completion":
+			c.Short = "print a shell completion script: bash, zsh, fish, powershell"
+			a.groupOnly(c)
 		}
 	}
-	a.store = s
-	return s, nil
-}
-
-// logger builds the structured logger from [log] in the configuration,
-// writing to stderr.
-func (a *app) logger() (*slog.Logger, error) {
-	cfg, err := a.config()
-	if err != nil {
-		return nil, err
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
-		return nil, fmt.Errorf("log.level: %w", err)
-	}
-	return newLogger(a.stderr, cfg.Log.Format, level), nil
-}
-
-// newLogger writes to w in log.format (json, else text).
-func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-func (a *app) close() {
-	if a.store != nil {
-		a.store.Close()
-	}
-}
-
-// staffName is who the audit trail records for a command-line action.
-func (a *app) staffName() string {
-	if n := a.getenv("ICPDESK_STAFF"); n != "" {
-		return n
-	}
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
-	}
-	return "staff"
 }
