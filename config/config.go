@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ type Config struct {
 	Database  Database  `toml:"database"`
 	SMTP      SMTP      `toml:"smtp"`
 	IMAP      IMAP      `toml:"imap"`
+	Inbox     Inbox     `toml:"inbox"`
 	Jobs      Jobs      `toml:"jobs"`
 	HTTP      HTTP      `toml:"http"`
 	Log       Log       `toml:"log"`
@@ -96,6 +98,21 @@ type IMAP struct {
 	AckLimitPerHour  int      `toml:"ack_limit_per_hour"`
 }
 
+// Inbox says which mail may change a filing: sender authentication.
+type Inbox struct {
+	// TrustedAuthServIDs are the authserv-ids of the desk's own MTAs: only
+	// the topmost Authentication-Results field with one of them counts.
+	// Empty: no such header is trusted.
+	TrustedAuthServIDs []string `toml:"trusted_authserv_ids"`
+	// VerifyDKIM verifies DKIM signatures in process when no trusted
+	// Authentication-Results exists.
+	VerifyDKIM bool `toml:"verify_dkim"`
+}
+
+// SenderAuthRequired reports whether sender authentication is configured:
+// then a message whose sender is not authenticated changes nothing.
+func (i Inbox) SenderAuthRequired() bool { return len(i.TrustedAuthServIDs) > 0 || i.VerifyDKIM }
+
 // Jobs are cron specifications in the desk's zone.
 type Jobs struct {
 	DeadlineSweep string `toml:"deadline_sweep"`
@@ -104,9 +121,12 @@ type Jobs struct {
 	OutboxJanitor string `toml:"outbox_janitor"`
 }
 
-// HTTP is the health and metrics listener.
+// HTTP is the listener for health, metrics, the API and the console.
 type HTTP struct {
 	Listen string `toml:"listen"`
+	// PublicURL is where staff reach the console (https://icpdesk.example.cn):
+	// the digest links each row there. Empty: no links.
+	PublicURL string `toml:"public_url"`
 }
 
 // Log configures logging.
@@ -370,6 +390,16 @@ func (c *Config) validate() []error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "%v", err)
+	}
+	if p := c.HTTP.PublicURL; p != "" {
+		if u, err := url.Parse(p); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("http.public_url", "%q: want an absolute http(s) URL like https://icpdesk.example.cn", p)
+		}
+	}
+	for _, id := range c.Inbox.TrustedAuthServIDs {
+		if strings.TrimSpace(id) == "" || strings.ContainsAny(id, " \t;") {
+			bad("inbox.trusted_authserv_ids", "%q is not an authserv-id (a host name like mx.example.cn)", id)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

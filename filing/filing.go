@@ -78,11 +78,19 @@ type Filing struct {
 	Version      int          `json:"version"`
 	// Returns counts the returns so far: each return starts a new deadline,
 	// and its reminders and overdue notice are keyed by this number.
-	Returns     int        `json:"returns"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
-	ApprovedAt  *time.Time `json:"approved_at,omitempty"`
+	Returns int `json:"returns"`
+	// Extensions counts the deadline changes within this return (extensions,
+	// undone resubmissions): each restarts the reminders.
+	Extensions int `json:"extensions,omitempty"`
+	// LastDeadline is the deadline a resubmission ended, kept to undo it.
+	LastDeadline *time.Time  `json:"last_deadline,omitempty"`
+	CloseReason  CloseReason `json:"close_reason,omitempty"`
+	CloseNote    string      `json:"close_note,omitempty"`
+	ClosedAt     *time.Time  `json:"closed_at,omitempty"`
+	CreatedAt    time.Time   `json:"created_at"`
+	UpdatedAt    time.Time   `json:"updated_at"`
+	SubmittedAt  *time.Time  `json:"submitted_at,omitempty"`
+	ApprovedAt   *time.Time  `json:"approved_at,omitempty"`
 }
 
 // AwaitingResubmission reports whether the filing was returned (by the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Filing references look like BA-2026-000123: a letter prefix and dash-separated
@@ -133,4 +134,42 @@ func normalizeICPText(s string) string {
 	s = toHalfWidth(s)
 	s = strings.NewReplacer("－", "-", "—", "-", "–", "-").Replace(s)
 	return s
+}
+
+// RemoveTags returns s without its reference tags, leaving the rest as
+// written (full-width punctuation included).
+func RemoveTags(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if end := tagEnd(s[i:]); end > 0 {
+			b.WriteByte(' ')
+			i += end
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteString(s[i : i+size])
+		i += size
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// tagEnd returns the length of the reference tag s starts with, or 0.
+func tagEnd(s string) int {
+	r, _ := utf8.DecodeRuneInString(s)
+	if r != '[' && r != '【' && r != '［' {
+		return 0
+	}
+	for j, c := range s {
+		if j > 0 && (c == ']' || c == '】' || c == '］') {
+			end := j + utf8.RuneLen(c)
+			if m := tagRE.FindStringIndex(toHalfWidth(s[:end])); m != nil && m[0] == 0 {
+				return end
+			}
+			return 0
+		}
+		if j > 120 {
+			return 0
+		}
+	}
+	return 0
 }

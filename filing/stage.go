@@ -15,10 +15,13 @@ const (
 	StageBureauReview   Stage = "bureau_review"
 	StageReturned       Stage = "returned"
 	StageApproved       Stage = "approved"
+	// StageClosed ends a filing that will not be approved: withdrawn, or a
+	// late resubmission the desk declined. CloseReason says which.
+	StageClosed Stage = "closed"
 )
 
 // Stages lists every stage in process order.
-var Stages = []Stage{StageDraft, StageProviderReview, StageBureauReview, StageReturned, StageApproved}
+var Stages = []Stage{StageDraft, StageProviderReview, StageBureauReview, StageReturned, StageApproved, StageClosed}
 
 var stageLabels = map[Stage]Text{
 	StageDraft:          {Zh: "未提交", En: "not submitted"},
@@ -26,6 +29,7 @@ var stageLabels = map[Stage]Text{
 	StageBureauReview:   {Zh: "待管局审核", En: "awaiting the Communications Administration's review"},
 	StageReturned:       {Zh: "退回主办者修改", En: "returned for correction"},
 	StageApproved:       {Zh: "备案成功", En: "approved"},
+	StageClosed:         {Zh: "已关闭", En: "closed"},
 }
 
 // Label is the stage as applicants see it in the filing system (seed §四).
@@ -53,8 +57,24 @@ func ParseStage(s string) (Stage, error) {
 }
 
 // Open reports whether a filing in this stage still needs the desk or the
-// applicant: anything but approved.
-func (s Stage) Open() bool { return s != StageApproved }
+// applicant: anything but approved or closed.
+func (s Stage) Open() bool { return s != StageApproved && s != StageClosed }
+
+// CloseReason says why a filing was closed.
+type CloseReason string
+
+const (
+	ClosedWithdrawn CloseReason = "withdrawn" // the applicant gave up, or the desk withdrew it
+	ClosedExpired   CloseReason = "expired"   // resubmitted after the deadline, and the desk declined it
+)
+
+var closeReasonLabels = map[CloseReason]Text{
+	ClosedWithdrawn: {Zh: "已撤回", En: "withdrawn"},
+	ClosedExpired:   {Zh: "逾期未受理", En: "expired: late resubmission declined"},
+}
+
+// Label is the reason as staff and applicants read it.
+func (r CloseReason) Label(lang Language) string { return closeReasonLabels[r].In(lang) }
 
 // ReturnSource says who returned a filing.
 type ReturnSource string

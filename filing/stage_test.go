@@ -75,6 +75,7 @@ func TestStageLabel(t *testing.T) {
 		StageBureauReview:   "待管局审核",
 		StageReturned:       "退回主办者修改",
 		StageApproved:       "备案成功",
+		StageClosed:         "已关闭",
 	}
 	if len(Stages) != len(want) {
 		t.Fatalf("Stages has %d entries, want %d", len(Stages), len(want))
@@ -91,7 +92,7 @@ func TestStageLabel(t *testing.T) {
 			if !s.Valid() {
 				t.Error("Valid() = false")
 			}
-			if s.Open() != (s != StageApproved) {
+			if s.Open() != (s != StageApproved && s != StageClosed) {
 				t.Errorf("Open() = %v", s.Open())
 			}
 		})
@@ -177,8 +178,8 @@ func TestEmailKinds(t *testing.T) {
 			t.Errorf("%s not valid", k)
 		}
 	}
-	if len(EmailKinds) != 14 {
-		t.Errorf("%d kinds, want 14", len(EmailKinds))
+	if len(EmailKinds) != 22 {
+		t.Errorf("%d kinds, want 22", len(EmailKinds))
 	}
 	if EmailKind("welcome").Valid() || EmailKind("").Valid() {
 		t.Error("unknown kinds are valid")

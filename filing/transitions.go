@@ -19,6 +19,12 @@ const (
 	ActionResubmit       Action = "resubmit"        // corrected and resubmitted after a return
 	ActionFlagOverdue    Action = "flag_overdue"    // the resubmission deadline passed
 	ActionRemind         Action = "remind"          // a reminder before the deadline
+	// Staff decisions off the happy path.
+	ActionExtend           Action = "extend"            // a new, later resubmission deadline
+	ActionWithdraw         Action = "withdraw"          // the filing is abandoned: closed, deadlines stop
+	ActionAcceptLate       Action = "accept_late"       // a late resubmission is reviewed after all
+	ActionDeclineLate      Action = "decline_late"      // a late resubmission is refused: closed as expired
+	ActionUndoResubmission Action = "undo_resubmission" // a resubmission recorded by mistake: back to awaiting it
 )
 
 // Transition is one row of the stage machine: what may happen from where, by
@@ -36,6 +42,11 @@ type Transition struct {
 	// AlertStaff sends a staff_alert always; AlertStaffIfLate only when late.
 	AlertStaff       bool
 	AlertStaffIfLate bool
+	// Opens is the work item the change puts in front of staff (OpensIfLate
+	// only when late); Closes are the filing's open items it resolves.
+	Opens       WorkKind
+	OpensIfLate WorkKind
+	Closes      []WorkKind
 }
 
 var (
@@ -44,27 +55,52 @@ var (
 	schedulerOnly = []Actor{ActorScheduler}
 )
 
-// Transitions is the one transition table of the process (DESIGN.md). Nothing
-// moves a filing except a row of this table.
+// Transitions is the one transition table of the process. Nothing moves a
+// filing except a row of this table.
 var Transitions = []Transition{
 	{Action: ActionSubmit, From: StageDraft, To: StageProviderReview, By: staffOnly, Email: EmailFilingSubmitted},
 	{Action: ActionReturnProvider, From: StageProviderReview, To: StageDraft, By: staffOnly, Email: EmailFilingReturnedProvider},
-	{Action: ActionToBureau, From: StageProviderReview, To: StageBureauReview, By: staffOnly, Email: EmailFilingSentToBureau},
+	// Sending a late resubmission on to the bureau accepts it.
+	{Action: ActionToBureau, From: StageProviderReview, To: StageBureauReview, By: staffOnly, Email: EmailFilingSentToBureau,
+		Closes: []WorkKind{WorkLateResubmission}},
 	{Action: ActionReturnBureau, From: StageBureauReview, To: StageReturned, By: staffOnly, Email: EmailFilingReturned},
 	{Action: ActionApprove, From: StageBureauReview, To: StageApproved, By: staffOnly, Email: EmailFilingApproved},
-	// After a bureau return the applicant resubmits in the filing system and
-	// emails the desk (seed §一 step 8); staff may record it too.
+	// After either kind of return the applicant corrects the filing in the
+	// filing system and emails the desk (seed §一 step 8): both returns invite
+	// that reply, so both accept it by email. Staff may record it too.
 	{Action: ActionResubmit, From: StageReturned, To: StageProviderReview, By: staffOrMail,
-		Email: EmailResubmissionReceived, LateEmail: EmailResubmissionLate, AlertStaffIfLate: true},
-	// After a provider return the filing is a draft again; the new submission
-	// comes through the filing system, recorded by staff.
-	{Action: ActionResubmit, From: StageDraft, To: StageProviderReview, By: staffOnly,
-		Email: EmailResubmissionReceived, LateEmail: EmailResubmissionLate, AlertStaffIfLate: true},
-	{Action: ActionFlagOverdue, From: StageReturned, To: StageReturned, By: schedulerOnly, Email: EmailDeadlinePassed, AlertStaff: true},
-	{Action: ActionFlagOverdue, From: StageDraft, To: StageDraft, By: schedulerOnly, Email: EmailDeadlinePassed, AlertStaff: true},
+		Email: EmailResubmissionReceived, LateEmail: EmailResubmissionLate, AlertStaffIfLate: true,
+		OpensIfLate: WorkLateResubmission, Closes: []WorkKind{WorkOverdue}},
+	{Action: ActionResubmit, From: StageDraft, To: StageProviderReview, By: staffOrMail,
+		Email: EmailResubmissionReceived, LateEmail: EmailResubmissionLate, AlertStaffIfLate: true,
+		OpensIfLate: WorkLateResubmission, Closes: []WorkKind{WorkOverdue}},
+	{Action: ActionFlagOverdue, From: StageReturned, To: StageReturned, By: schedulerOnly, Email: EmailDeadlinePassed, AlertStaff: true,
+		Opens: WorkOverdue},
+	{Action: ActionFlagOverdue, From: StageDraft, To: StageDraft, By: schedulerOnly, Email: EmailDeadlinePassed, AlertStaff: true,
+		Opens: WorkOverdue},
 	{Action: ActionRemind, From: StageReturned, To: StageReturned, By: schedulerOnly, Email: EmailDeadlineReminder},
 	{Action: ActionRemind, From: StageDraft, To: StageDraft, By: schedulerOnly, Email: EmailDeadlineReminder},
+	{Action: ActionExtend, From: StageReturned, To: StageReturned, By: staffOnly, Email: EmailDeadlineExtended,
+		Closes: []WorkKind{WorkOverdue}},
+	{Action: ActionExtend, From: StageDraft, To: StageDraft, By: staffOnly, Email: EmailDeadlineExtended,
+		Closes: []WorkKind{WorkOverdue}},
+	{Action: ActionWithdraw, From: StageDraft, To: StageClosed, By: staffOnly, Email: EmailFilingWithdrawn, Closes: filingItems},
+	{Action: ActionWithdraw, From: StageProviderReview, To: StageClosed, By: staffOnly, Email: EmailFilingWithdrawn, Closes: filingItems},
+	{Action: ActionWithdraw, From: StageBureauReview, To: StageClosed, By: staffOnly, Email: EmailFilingWithdrawn, Closes: filingItems},
+	{Action: ActionWithdraw, From: StageReturned, To: StageClosed, By: staffOnly, Email: EmailFilingWithdrawn, Closes: filingItems},
+	{Action: ActionAcceptLate, From: StageProviderReview, To: StageProviderReview, By: staffOnly, Email: EmailLateAccepted,
+		Closes: []WorkKind{WorkLateResubmission}},
+	{Action: ActionDeclineLate, From: StageProviderReview, To: StageClosed, By: staffOnly, Email: EmailLateDeclined,
+		Closes: []WorkKind{WorkLateResubmission}},
+	// Back to where the return left it: returned after a bureau return, a
+	// draft after a provider return (Decide picks which). No new return
+	// email: the applicant is told the resubmission was recorded by mistake.
+	{Action: ActionUndoResubmission, From: StageProviderReview, To: StageReturned, By: staffOnly, Email: EmailResubmissionUndone,
+		Closes: []WorkKind{WorkLateResubmission, WorkMisread}},
 }
+
+// filingItems are the work items about a filing's state that end with it.
+var filingItems = []WorkKind{WorkOverdue, WorkLateResubmission}
 
 // Actions lists the distinct actions of the table, in table order.
 func Actions() []Action {
@@ -106,7 +142,10 @@ type Request struct {
 	Action Action
 	Actor  Actor
 	At     time.Time
-	Reason string // returns: why, as the applicant will read it
+	Reason string // returns, withdrawals, declines and undos: why, as the applicant will read it
+	// Deadline is the new deadline of an extension, or of an undone
+	// resubmission whose original deadline has passed.
+	Deadline *time.Time
 	// ICPNumber and Password come with approve. The password is never part of
 	// the filing: it travels only in the one email that delivers it.
 	ICPNumber string
@@ -123,8 +162,12 @@ type Outcome struct {
 	AlertStaff bool
 	Late       bool
 	// Deadline is the deadline the change concerns (for reminders and overdue
-	// notices, the one that was running; for returns, the new one).
+	// notices, the one that was running; for returns and extensions, the new one).
 	Deadline *time.Time
+	// PreviousDeadline is the deadline an extension replaced.
+	PreviousDeadline *time.Time
+	// Opens is the work item kind the change opens for staff, if any.
+	Opens WorkKind
 }
 
 // Guard errors: the action exists from this stage but the filing's state does
@@ -136,6 +179,9 @@ var (
 	ErrAlreadyOverdue     = errors.New("the filing is already flagged overdue")
 	ErrNotDue             = errors.New("the deadline has not passed")
 	ErrDeadlinePassed     = errors.New("the deadline has passed")
+	ErrNotLate            = errors.New("the filing was not resubmitted late")
+	ErrNoResubmission     = errors.New("no resubmission to undo")
+	ErrDeadlineRequired   = errors.New("a new deadline is needed")
 )
 
 // MaxPasswordLen bounds the filing password; the bureau issues short ones.
@@ -179,7 +225,7 @@ func Decide(f Filing, acct Account, req Request, p Policy) (Outcome, error) {
 	if at.IsZero() {
 		return Outcome{}, errors.New("filing: request has no time")
 	}
-	out := Outcome{Transition: *row, From: f.Stage, Email: row.Email, AlertStaff: row.AlertStaff}
+	out := Outcome{Transition: *row, From: f.Stage, Email: row.Email, AlertStaff: row.AlertStaff, Opens: row.Opens}
 	g := f
 	g.Stage = row.To
 	g.UpdatedAt = at
@@ -206,7 +252,7 @@ func Decide(f Filing, acct Account, req Request, p Policy) (Outcome, error) {
 			g.ReturnSource = ReturnedByBureau
 		}
 		g.Overdue, g.Late = false, false
-		g.Returns = f.Returns + 1
+		g.Returns, g.Extensions, g.LastDeadline = f.Returns+1, 0, nil
 		out.Deadline = &dl
 	case ActionToBureau:
 	case ActionApprove:
@@ -228,7 +274,10 @@ func Decide(f Filing, acct Account, req Request, p Policy) (Outcome, error) {
 			out.Late, g.Late = true, true
 			out.Email = row.LateEmail
 			out.AlertStaff = out.AlertStaff || row.AlertStaffIfLate
+			out.Opens = row.OpensIfLate
 		}
+		// Kept so a resubmission recorded by mistake can be undone.
+		g.LastDeadline = f.Deadline
 		g.Deadline, g.Overdue = nil, false
 		g.SubmittedAt = &at
 	case ActionFlagOverdue:
@@ -252,7 +301,69 @@ func Decide(f Filing, acct Account, req Request, p Policy) (Outcome, error) {
 		// A reminder changes nothing in the filing itself.
 		g.Version, g.UpdatedAt = f.Version, f.UpdatedAt
 		out.Deadline = f.Deadline
+	case ActionExtend:
+		switch {
+		case !f.AwaitingResubmission():
+			return Outcome{}, guard(ErrNotAwaiting)
+		case req.Deadline == nil:
+			return Outcome{}, guard(ErrDeadlineRequired)
+		case !req.Deadline.After(*f.Deadline):
+			return Outcome{}, guard(fmt.Errorf("the new deadline %s is not after the current one, %s",
+				req.Deadline.In(p.Location).Format("2006-01-02 15:04"), f.Deadline.In(p.Location).Format("2006-01-02 15:04")))
+		case !req.Deadline.After(at):
+			return Outcome{}, guard(fmt.Errorf("the new deadline %s has already passed", req.Deadline.In(p.Location).Format("2006-01-02 15:04")))
+		}
+		dl := req.Deadline.UTC()
+		out.PreviousDeadline = f.Deadline
+		g.Deadline, g.Overdue = &dl, false
+		g.Extensions = f.Extensions + 1
+		out.Deadline = &dl
+	case ActionWithdraw:
+		reason := OneLine(req.Reason)
+		if reason == "" {
+			return Outcome{}, guard(errors.New("a withdrawal needs a reason: the applicant is told why"))
+		}
+		closeFiling(&g, ClosedWithdrawn, reason, at)
+	case ActionAcceptLate:
+		if !f.Late {
+			return Outcome{}, guard(ErrNotLate)
+		}
+		g.Late = false
+	case ActionDeclineLate:
+		if !f.Late {
+			return Outcome{}, guard(ErrNotLate)
+		}
+		reason := OneLine(req.Reason)
+		if reason == "" {
+			return Outcome{}, guard(errors.New("declining needs a reason: the applicant is told why"))
+		}
+		closeFiling(&g, ClosedExpired, reason, at)
+	case ActionUndoResubmission:
+		if f.LastDeadline == nil || f.ReturnedAt == nil {
+			return Outcome{}, guard(ErrNoResubmission)
+		}
+		dl := *f.LastDeadline
+		if req.Deadline != nil {
+			dl = req.Deadline.UTC()
+		}
+		if !dl.After(at) {
+			return Outcome{}, guard(fmt.Errorf("%w: the original deadline %s has passed; give a new one",
+				ErrDeadlineRequired, dl.In(p.Location).Format("2006-01-02 15:04")))
+		}
+		if f.ReturnSource == ReturnedByProvider {
+			g.Stage = StageDraft
+		}
+		g.Deadline, g.LastDeadline, g.Late, g.Overdue = &dl, nil, false, false
+		g.ReturnReason = f.ReturnReason
+		g.Extensions = f.Extensions + 1 // new reminders for the restored deadline
+		out.Deadline = &dl
 	}
 	out.Filing = g
 	return out, nil
+}
+
+// closeFiling ends a filing: no deadline, no reminders, nothing overdue.
+func closeFiling(g *Filing, why CloseReason, reason string, at time.Time) {
+	g.CloseReason, g.CloseNote, g.ClosedAt = why, reason, &at
+	g.Deadline, g.Overdue = nil, false
 }

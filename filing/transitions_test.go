@@ -30,10 +30,21 @@ var designMoves = map[move]Stage{
 	{ActionResubmit, StageReturned, ActorStaff}:             StageProviderReview,
 	{ActionResubmit, StageReturned, ActorApplicant}:         StageProviderReview,
 	{ActionResubmit, StageDraft, ActorStaff}:                StageProviderReview,
+	{ActionResubmit, StageDraft, ActorApplicant}:            StageProviderReview,
 	{ActionFlagOverdue, StageReturned, ActorScheduler}:      StageReturned,
 	{ActionFlagOverdue, StageDraft, ActorScheduler}:         StageDraft,
 	{ActionRemind, StageReturned, ActorScheduler}:           StageReturned,
 	{ActionRemind, StageDraft, ActorScheduler}:              StageDraft,
+	// Staff decisions off the happy path.
+	{ActionExtend, StageReturned, ActorStaff}:                 StageReturned,
+	{ActionExtend, StageDraft, ActorStaff}:                    StageDraft,
+	{ActionWithdraw, StageDraft, ActorStaff}:                  StageClosed,
+	{ActionWithdraw, StageProviderReview, ActorStaff}:         StageClosed,
+	{ActionWithdraw, StageBureauReview, ActorStaff}:           StageClosed,
+	{ActionWithdraw, StageReturned, ActorStaff}:               StageClosed,
+	{ActionAcceptLate, StageProviderReview, ActorStaff}:       StageProviderReview,
+	{ActionDeclineLate, StageProviderReview, ActorStaff}:      StageClosed,
+	{ActionUndoResubmission, StageProviderReview, ActorStaff}: StageReturned,
 }
 
 func TestTransitionTableMatchesDesign(t *testing.T) {
@@ -91,7 +102,7 @@ func TestTransitionTableWellFormed(t *testing.T) {
 		}
 		seen[from{row.Action, row.From}] = true
 	}
-	// Every stage but approved can be left; approved is final.
+	// Every stage but approved and closed can be left; those are final.
 	for _, s := range Stages {
 		leaves := false
 		for _, row := range Transitions {
@@ -99,12 +110,20 @@ func TestTransitionTableWellFormed(t *testing.T) {
 				leaves = true
 			}
 		}
-		if leaves == (s == StageApproved) {
+		if leaves == (s == StageApproved || s == StageClosed) {
 			t.Errorf("stage %s: leaves=%v", s, leaves)
 		}
 	}
+	for i, row := range Transitions {
+		for _, k := range append([]WorkKind{row.Opens, row.OpensIfLate}, row.Closes...) {
+			if k != "" && !k.Valid() {
+				t.Errorf("row %d (%s %s): unknown work kind %q", i, row.Action, row.From, k)
+			}
+		}
+	}
 	want := []Action{ActionSubmit, ActionReturnProvider, ActionToBureau, ActionReturnBureau,
-		ActionApprove, ActionResubmit, ActionFlagOverdue, ActionRemind}
+		ActionApprove, ActionResubmit, ActionFlagOverdue, ActionRemind,
+		ActionExtend, ActionWithdraw, ActionAcceptLate, ActionDeclineLate, ActionUndoResubmission}
 	if got := Actions(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Actions() = %v, want %v", got, want)
 	}
@@ -145,7 +164,7 @@ func filingAt(t testing.TB, s Stage, awaiting bool) Filing {
 // readyRequest builds a filing in stage from and a request for action whose
 // guards hold, so whether Decide accepts it depends on the table alone.
 func readyRequest(t testing.TB, action Action, from Stage, actor Actor) (Filing, Request) {
-	needsDeadline := action == ActionResubmit || action == ActionFlagOverdue || action == ActionRemind
+	needsDeadline := action == ActionResubmit || action == ActionFlagOverdue || action == ActionRemind || action == ActionExtend
 	f := filingAt(t, from, needsDeadline)
 	req := Request{Action: action, Actor: actor, At: tBefore}
 	switch action {
@@ -155,6 +174,18 @@ func readyRequest(t testing.TB, action Action, from Stage, actor Actor) (Filing,
 		req.Reason = "域名证书与主体名称不一致"
 	case ActionApprove:
 		req.ICPNumber, req.Password = "京ICP备2026012345号-1", "pw-8e1f"
+	case ActionExtend:
+		later := tDeadline.Add(72 * time.Hour)
+		req.Deadline = &later
+	case ActionWithdraw, ActionDeclineLate:
+		req.Reason = "申请人放弃备案"
+	}
+	if action == ActionAcceptLate || action == ActionDeclineLate {
+		f.Late = true
+	}
+	if action == ActionUndoResubmission {
+		ret, last := tReturned, tDeadline
+		f.ReturnedAt, f.LastDeadline, f.ReturnSource, f.ReturnReason = &ret, &last, ReturnedByBureau, "网站名称不符合要求"
 	}
 	return f, req
 }
@@ -513,11 +544,14 @@ func TestDecideResubmit(t *testing.T) {
 			}
 		})
 	}
-	t.Run("applicant may not resubmit a provider-returned draft", func(t *testing.T) {
-		_, err := Decide(filingAt(t, StageDraft, true), approvedAccount(),
+	t.Run("applicant resubmits a provider-returned draft by email", func(t *testing.T) {
+		out, err := Decide(filingAt(t, StageDraft, true), approvedAccount(),
 			Request{Action: ActionResubmit, Actor: ActorApplicant, At: tBefore}, pol)
-		if !errors.Is(err, ErrTransition) || !strings.Contains(err.Error(), string(ActorApplicant)) {
-			t.Errorf("err = %v, want ErrTransition naming the applicant", err)
+		if err != nil || out.Filing.Stage != StageProviderReview || out.Email != EmailResubmissionReceived {
+			t.Errorf("outcome %+v, err %v: want provider review, acknowledged", out.Filing.Stage, err)
+		}
+		if out.Filing.LastDeadline == nil || !out.Filing.LastDeadline.Equal(tDeadline) {
+			t.Errorf("last deadline %v, want %v kept for an undo", out.Filing.LastDeadline, tDeadline)
 		}
 	})
 	t.Run("draft never returned", func(t *testing.T) {

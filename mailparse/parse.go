@@ -64,6 +64,7 @@ type Address struct {
 type Attachment struct {
 	Filename    string `json:"filename,omitempty"`
 	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"` // decoded bytes
 }
 
 // DeliveryStatus is what a bounce (RFC 3464 delivery status notification,
@@ -123,6 +124,9 @@ type Message struct {
 	InReplyTo   []string
 	References  []string
 	From        Address
+	To, Cc      []string // addresses only, lower case, at most 20 each
+	ReplyTo     string
+	Mailer      string // X-Mailer or User-Agent
 	Subject     string
 	Date        time.Time
 	Text        string // from text/plain, else from HTML reduced to text
@@ -299,10 +303,14 @@ func (p *parser) leaf(e *message.Entity) {
 		p.readReturnedHeader(e)
 	default:
 		if len(p.m.Attachments) < p.opts.MaxAttachments {
+			// Decoded and counted, not kept: staff see how large it is.
+			n, err := io.Copy(io.Discard, e.Body)
+			if err != nil {
+				p.problem("attachment: %v", err)
+			}
 			p.m.Attachments = append(p.m.Attachments, Attachment{
-				Filename: partFilename(e.Header, fallbackFor(p.declared)), ContentType: mt})
+				Filename: partFilename(e.Header, fallbackFor(p.declared)), ContentType: mt, Size: n})
 		}
-		// The body is not read: the multipart reader skips it.
 	}
 }
 
@@ -469,6 +477,10 @@ func (p *parser) decodeHeader(h mail.Header) {
 	fb := fallbackFor(p.declared)
 	m.Subject = decodeHeaderText(h.Get("Subject"), fb)
 	m.From = firstAddress(h.Get("From"), fb)
+	m.To = addressList(h.Get("To"), fb, 20)
+	m.Cc = addressList(h.Get("Cc"), fb, 20)
+	m.ReplyTo = firstAddress(h.Get("Reply-To"), fb).Addr
+	m.Mailer = TruncateUTF8(oneLine(firstNonEmpty(h.Get("X-Mailer"), h.Get("User-Agent"))), 200)
 	if ids := parseMsgIDs(h.Get("Message-Id"), 1); len(ids) > 0 {
 		m.MessageID = ids[0]
 	}
@@ -516,6 +528,46 @@ func (p *parser) finish() {
 	}
 }
 
+// quotedWords decodes encoded-words inside a quoted display name. RFC 2047
+// forbids them there, but QQ Mail, Foxmail, WeCom and Alimail write
+// From: "=?UTF-8?B?5byg5LiJ?=" <…>, and the name should read 张三.
+func quotedWords(name string) string {
+	if !strings.Contains(name, "=?") {
+		return name
+	}
+	if d, err := WordDecoder.DecodeHeader(name); err == nil {
+		return d
+	}
+	return name
+}
+
+// addressList returns the addresses of an address header, at most max.
+func addressList(raw string, fb encoding.Encoding, max int) []string {
+	if strings.TrimSpace(raw) == "" {
+		return nil
+	}
+	var out []string
+	if list, err := mail.ParseAddressList(normalizeHeader(raw, fb)); err == nil {
+		for _, a := range list {
+			if len(out) == max {
+				break
+			}
+			out = append(out, strings.ToLower(cleanAddr(a.Address)))
+		}
+		return out
+	}
+	// Broken lists: each comma-separated piece that holds an address.
+	for _, piece := range strings.Split(raw, ",") {
+		if len(out) == max {
+			break
+		}
+		if a := firstAddress(piece, fb).Addr; a != "" {
+			out = append(out, strings.ToLower(a))
+		}
+	}
+	return out
+}
+
 // firstAddress parses the first mailbox of an address header. Mailers in the
 // wild break RFC 5322 in many ways; when the parser refuses, the first
 // thing that looks like an address is taken.
@@ -525,7 +577,7 @@ func firstAddress(raw string, fb encoding.Encoding) Address {
 	}
 	norm := normalizeHeader(raw, fb)
 	if list, err := mail.ParseAddressList(norm); err == nil && len(list) > 0 {
-		return Address{Name: oneLine(list[0].Name), Addr: cleanAddr(list[0].Address)}
+		return Address{Name: oneLine(quotedWords(list[0].Name)), Addr: cleanAddr(list[0].Address)}
 	}
 	if m := angleAddrRE.FindStringSubmatch(norm); m != nil {
 		name := strings.Trim(strings.TrimSpace(norm[:strings.Index(norm, m[0])]), `"`)

@@ -294,3 +294,11 @@ func TestParseKeepsAuthenticationResultsInOrder(t *testing.T) {
 		t.Fatalf("authentication results %q, dkim %v", m.AuthenticationResults, m.DKIMSigned)
 	}
 }
+
+func TestParseQuotedEncodedName(t *testing.T) {
+	raw := "From: \"=?UTF-8?B?5byg5LiJ?=\" <zhangsan@qq.example>\r\nSubject: x\r\nMessage-ID: <q@qq.example>\r\n\r\nhi\r\n"
+	m, err := ParseBytes([]byte(raw), ParseOptions{})
+	if err != nil || m.From.Name != "张三" || m.From.Addr != "zhangsan@qq.example" {
+		t.Fatalf("from %+v %v", m.From, err)
+	}
+}

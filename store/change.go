@@ -24,6 +24,12 @@ type ChangeRequest struct {
 	InboundID int64
 	// Details are added to the audit event.
 	Details map[string]any
+	// NoApplicantEmail leaves out the email the change would send the
+	// applicant (an acknowledgement over the sender's hourly limit, or to a
+	// mailing list); staff alerts still go.
+	NoApplicantEmail bool
+	// WorkDetails are added to the work item the change opens, if any.
+	WorkDetails map[string]any
 }
 
 // ChangeResult is what a change did.
@@ -134,7 +140,7 @@ func (t *Tx) changeRound(ctx context.Context, reqs []ChangeRequest, round []int,
 			continue
 		}
 		p := &changePlan{i: i, req: req, f: f, acct: acct, out: out, notice: t.notice(out, acct, req)}
-		if out.Email != "" {
+		if out.Email != "" && !req.NoApplicantEmail {
 			n := p.notice
 			n.Kind = out.Email
 			row, err := t.s.prepareOutbox(OutboxItem{Notice: n, DedupKey: dedupKey(out.Email, f, out, req),
@@ -213,6 +219,9 @@ func (t *Tx) changeRound(ctx context.Context, reqs []ChangeRequest, round []int,
 	for _, p := range live {
 		results[p.i].EventID = ids[p.f.ID]
 	}
+	if err := t.changeWorkItems(ctx, live); err != nil {
+		return err
+	}
 	inserted, err = t.insertOutbox(ctx, alerts)
 	if err != nil {
 		return err
@@ -221,6 +230,63 @@ func (t *Tx) changeRound(ctx context.Context, reqs []ChangeRequest, round []int,
 		results[alertOwner[key]].Enqueued++
 	}
 	return nil
+}
+
+// changeWorkItems opens the work items the changes call for (an overdue
+// filing, a late resubmission) and closes the filing's items they resolve,
+// a statement per group of changes that close the same kinds.
+func (t *Tx) changeWorkItems(ctx context.Context, plans []*changePlan) error {
+	var open []NewWorkItem
+	type closing struct {
+		kinds []filing.WorkKind
+		by    string
+		actor filing.Actor
+		note  string
+		at    time.Time
+		ids   []int64
+	}
+	groups := map[string]*closing{}
+	var order []string
+	for _, p := range plans {
+		g := p.out.Filing
+		if k := p.out.Opens; k != "" {
+			details := map[string]any{"action": string(p.req.Action)}
+			if p.out.Deadline != nil {
+				details["deadline"] = p.out.Deadline.UTC()
+			}
+			for key, v := range p.req.WorkDetails {
+				details[key] = v
+			}
+			open = append(open, NewWorkItem{Kind: k, Cause: filing.WorkCauseFiling(k, g), FilingID: g.ID, AccountID: p.acct.ID,
+				InboundID: p.req.InboundID, Details: details, At: p.req.At, Actor: p.req.Actor, ActorName: p.req.ActorName})
+		}
+		if len(p.out.Transition.Closes) == 0 {
+			continue
+		}
+		key := fmt.Sprint(p.out.Transition.Closes, p.req.ActorName, p.req.Actor, p.req.Action, p.req.At.UnixNano())
+		c, ok := groups[key]
+		if !ok {
+			c = &closing{kinds: p.out.Transition.Closes, by: p.req.ActorName, actor: p.req.Actor, note: string(p.req.Action), at: p.req.At}
+			groups[key] = c
+			order = append(order, key)
+		}
+		c.ids = append(c.ids, g.ID)
+	}
+	for _, key := range order {
+		c := groups[key]
+		for start := 0; start < len(c.ids); start += bulkRows {
+			ids := c.ids[start:min(start+bulkRows, len(c.ids))]
+			if _, err := t.CloseWorkItems(ctx, WorkSelector{FilingIDs: ids, Kinds: c.kinds},
+				WorkClosure{By: c.by, Actor: c.actor, Resolution: filing.ResolvedByChange, Note: c.note, At: c.at}); err != nil {
+				return err
+			}
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	_, err := t.OpenWorkItems(ctx, open)
+	return err
 }
 
 // updateFilings writes the changed filings. Rows that change the same
@@ -263,6 +329,11 @@ func (t *Tx) updateFilings(ctx context.Context, plans []*changePlan) error {
 		col("updated_at", true, dbTime(g.UpdatedAt))
 		col("submitted_at", !sameTime(g.SubmittedAt, f.SubmittedAt), dbTimePtr(g.SubmittedAt))
 		col("approved_at", !sameTime(g.ApprovedAt, f.ApprovedAt), dbTimePtr(g.ApprovedAt))
+		col("extensions", g.Extensions != f.Extensions, g.Extensions)
+		col("last_deadline", !sameTime(g.LastDeadline, f.LastDeadline), dbTimePtr(g.LastDeadline))
+		col("close_reason", g.CloseReason != f.CloseReason, string(g.CloseReason))
+		col("close_note", g.CloseNote != f.CloseNote, g.CloseNote)
+		col("closed_at", !sameTime(g.ClosedAt, f.ClosedAt), dbTimePtr(g.ClosedAt))
 		key := fmt.Sprintf("v%d:%s", f.Version, sig.String())
 		gr, ok := groups[key]
 		if !ok {
@@ -323,6 +394,14 @@ func eventDetails(req ChangeRequest, out filing.Outcome) map[string]any {
 	case filing.ActionRemind:
 		details["deadline"] = out.Deadline
 		details["offset"] = req.ReminderOffset.String()
+	case filing.ActionExtend:
+		details["deadline"] = out.Deadline
+		details["previous_deadline"] = out.PreviousDeadline
+	case filing.ActionUndoResubmission:
+		details["deadline"] = out.Deadline
+	}
+	if r := filing.OneLine(req.Reason); r != "" && req.Action != filing.ActionReturnProvider && req.Action != filing.ActionReturnBureau {
+		details["reason"] = r
 	}
 	if req.Inbound != nil {
 		details["message_id"] = req.Inbound.MessageID
@@ -339,20 +418,30 @@ func dedupKey(kind filing.EmailKind, f filing.Filing, out filing.Outcome, req Ch
 	switch req.Action {
 	case filing.ActionRemind:
 		if kind == filing.EmailDeadlineReminder {
-			return reminderKey(f.Reference, f.Returns, req.ReminderOffset)
+			return reminderKey(f.Reference, f.Returns, f.Extensions, req.ReminderOffset)
 		}
-		return fmt.Sprintf("%s:%s:r%d:%s", kind, f.Reference, f.Returns, req.ReminderOffset)
+		return fmt.Sprintf("%s:%s:%s:%s", kind, f.Reference, deadlineKey(f.Returns, f.Extensions), req.ReminderOffset)
 	case filing.ActionFlagOverdue:
-		return fmt.Sprintf("%s:%s:r%d", kind, f.Reference, f.Returns)
+		return fmt.Sprintf("%s:%s:%s", kind, f.Reference, deadlineKey(f.Returns, f.Extensions))
 	}
 	return fmt.Sprintf("%s:%s:v%d", kind, f.Reference, out.Filing.Version)
 }
 
-// reminderKey is the dedup key of one reminder: per filing, per return and
-// per offset. The reminders job computes it too, to skip reminders already
-// enqueued without loading their filings.
-func reminderKey(ref string, returns int, offset time.Duration) string {
-	return fmt.Sprintf("%s:%s:r%d:%s", filing.EmailDeadlineReminder, ref, returns, offset)
+// reminderKey is the dedup key of one reminder: per filing, per deadline
+// and per offset. The reminders job computes it too, to skip reminders
+// already enqueued without loading their filings.
+func reminderKey(ref string, returns, extensions int, offset time.Duration) string {
+	return fmt.Sprintf("%s:%s:%s:%s", filing.EmailDeadlineReminder, ref, deadlineKey(returns, extensions), offset)
+}
+
+// deadlineKey names one deadline of a filing: its return, and how often it
+// was changed since (an extension restarts reminders and overdue notices).
+// The first deadline of a return keeps the form keys had before extensions.
+func deadlineKey(returns, extensions int) string {
+	if extensions == 0 {
+		return fmt.Sprintf("r%d", returns)
+	}
+	return fmt.Sprintf("r%d.e%d", returns, extensions)
 }
 
 // notice snapshots what the emails of this change need to say.
@@ -365,6 +454,11 @@ func (t *Tx) notice(out filing.Outcome, acct filing.Account, req ChangeRequest) 
 		Stage: g.Stage, ReturnReason: g.ReturnReason, ReturnSource: g.ReturnSource, ReturnedAt: g.ReturnedAt,
 		Deadline: out.Deadline, Late: out.Late, Overdue: g.Overdue, ICPNumber: g.ICPNumber,
 		Password: req.Password, ReminderOffset: req.ReminderOffset, Inbound: req.Inbound,
+		PreviousDeadline: out.PreviousDeadline,
+	}
+	switch req.Action {
+	case filing.ActionWithdraw, filing.ActionDeclineLate, filing.ActionUndoResubmission, filing.ActionExtend:
+		n.Reason = filing.OneLine(req.Reason)
 	}
 	for _, d := range g.Website.Domains {
 		n.Domains = append(n.Domains, d.Name)

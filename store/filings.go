@@ -13,7 +13,8 @@ import (
 )
 
 const filingColumns = `id, reference, account_id, subject_type, subject_name, website_name, stage, return_reason,
-	return_source, returned_at, deadline, overdue, late, icp_number, version, returns, created_at, updated_at, submitted_at, approved_at`
+	return_source, returned_at, deadline, overdue, late, icp_number, version, returns, created_at, updated_at, submitted_at, approved_at,
+	extensions, last_deadline, close_reason, close_note, closed_at`
 
 type filingRow struct {
 	ID           int64      `db:"id"`
@@ -36,6 +37,11 @@ type filingRow struct {
 	UpdatedAt    time.Time  `db:"updated_at"`
 	SubmittedAt  *time.Time `db:"submitted_at"`
 	ApprovedAt   *time.Time `db:"approved_at"`
+	Extensions   int        `db:"extensions"`
+	LastDeadline *time.Time `db:"last_deadline"`
+	CloseReason  string     `db:"close_reason"`
+	CloseNote    string     `db:"close_note"`
+	ClosedAt     *time.Time `db:"closed_at"`
 }
 
 func (r filingRow) filing() filing.Filing {
@@ -48,6 +54,8 @@ func (r filingRow) filing() filing.Filing {
 		ReturnedAt: r.ReturnedAt, Deadline: r.Deadline, Overdue: r.Overdue, Late: r.Late,
 		ICPNumber: r.ICPNumber, Version: r.Version, Returns: r.Returns, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		SubmittedAt: r.SubmittedAt, ApprovedAt: r.ApprovedAt,
+		Extensions: r.Extensions, LastDeadline: r.LastDeadline, CloseReason: filing.CloseReason(r.CloseReason),
+		CloseNote: r.CloseNote, ClosedAt: r.ClosedAt,
 	}
 }
 

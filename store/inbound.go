@@ -28,35 +28,47 @@ const (
 
 // InboundMessage is one received message as recorded.
 type InboundMessage struct {
-	ID             int64      `json:"id" db:"id"`
-	Mailbox        string     `json:"mailbox" db:"mailbox"`
-	UIDValidity    int64      `json:"uidvalidity" db:"uidvalidity"`
-	UID            int64      `json:"uid" db:"uid"`
-	MessageID      string     `json:"message_id" db:"message_id"`
-	Sender         string     `json:"sender" db:"sender"`
-	Subject        string     `json:"subject" db:"subject"`
-	ReceivedAt     time.Time  `json:"received_at" db:"received_at"`
-	Classification string     `json:"classification" db:"classification"`
-	Decision       string     `json:"decision" db:"decision"`
-	LinkedBy       string     `json:"linked_by" db:"linked_by"`
-	FilingID       *int64     `json:"-" db:"filing_id"`
-	FilingRef      string     `json:"filing" db:"filing_ref"`
-	SenderVerified bool       `json:"sender_verified" db:"sender_verified"`
-	Ack            string     `json:"ack,omitempty" db:"ack"`
-	Oversize       bool       `json:"oversize,omitempty" db:"oversize"`
-	Size           int64      `json:"size" db:"size"`
-	Attachments    string     `json:"attachments,omitempty" db:"attachments"`
-	Note           string     `json:"note,omitempty" db:"note"`
-	Error          string     `json:"error,omitempty" db:"error"`
-	BodyText       string     `json:"-" db:"body_text"`
-	Raw            []byte     `json:"-" db:"raw"`
+	ID             int64     `json:"id" db:"id"`
+	Mailbox        string    `json:"mailbox" db:"mailbox"`
+	UIDValidity    int64     `json:"uidvalidity" db:"uidvalidity"`
+	UID            int64     `json:"uid" db:"uid"`
+	MessageID      string    `json:"message_id" db:"message_id"`
+	Sender         string    `json:"sender" db:"sender"`
+	Subject        string    `json:"subject" db:"subject"`
+	ReceivedAt     time.Time `json:"received_at" db:"received_at"`
+	Classification string    `json:"classification" db:"classification"`
+	Decision       string    `json:"decision" db:"decision"`
+	LinkedBy       string    `json:"linked_by" db:"linked_by"`
+	FilingID       *int64    `json:"-" db:"filing_id"`
+	FilingRef      string    `json:"filing" db:"filing_ref"`
+	SenderVerified bool      `json:"sender_verified" db:"sender_verified"`
+	Ack            string    `json:"ack,omitempty" db:"ack"`
+	Oversize       bool      `json:"oversize,omitempty" db:"oversize"`
+	Size           int64     `json:"size" db:"size"`
+	Attachments    string    `json:"attachments,omitempty" db:"attachments"`
+	Note           string    `json:"note,omitempty" db:"note"`
+	Error          string    `json:"error,omitempty" db:"error"`
+	BodyText       string    `json:"-" db:"body_text"`
+	Raw            []byte    `json:"-" db:"raw"`
+	// What the inbox read (schema 5): the applicant's own words and the
+	// statements found in them, the sender authentication result, whether
+	// a person must answer, headers and attachments for staff.
+	OwnText        string     `json:"own_text,omitempty" db:"own_text"`
+	Acts           string     `json:"acts,omitempty" db:"acts"`
+	Authenticated  string     `json:"authenticated,omitempty" db:"authenticated"`
+	AuthNote       string     `json:"auth_note,omitempty" db:"auth_note"`
+	NeedsReply     bool       `json:"needs_reply" db:"needs_reply"`
+	HeaderInfo     string     `json:"-" db:"header_info"`
+	ThreadRefs     string     `json:"-" db:"thread_refs"`
+	AttachmentInfo string     `json:"-" db:"attachment_info"`
 	MovedAt        *time.Time `json:"moved_at,omitempty" db:"moved_at"`
 	CreatedAt      time.Time  `json:"created_at" db:"created_at"`
 }
 
 const inboundColumns = `i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.sender, i.subject, i.received_at,
 	i.classification, i.decision, i.linked_by, i.filing_id, COALESCE(f.reference, '') AS filing_ref, i.sender_verified,
-	i.ack, i.oversize, i.size, i.attachments, i.note, i.error, i.moved_at, i.created_at`
+	i.ack, i.oversize, i.size, i.attachments, i.note, i.error, i.moved_at, i.created_at,
+	i.own_text, i.acts, i.authenticated, i.auth_note, i.needs_reply, i.header_info, i.thread_refs, i.attachment_info`
 
 // RecordInbound records a received message in the caller's transaction. It
 // returns inserted=false, and writes nothing, when the message is already
@@ -64,31 +76,12 @@ const inboundColumns = `i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.s
 // That is what makes a redelivery, a crash before the move, or a rescan after
 // a UIDVALIDITY change a no-op.
 func (t *Tx) RecordInbound(ctx context.Context, m InboundMessage) (id int64, inserted bool, err error) {
-	if m.MessageID == "" {
-		return 0, false, errors.New("record inbound: no Message-ID")
-	}
-	created := m.CreatedAt
-	if created.IsZero() {
-		created = t.s.now()
-	}
-	var raw any
-	if m.Raw != nil {
-		raw = m.Raw
-	}
-	err = t.get(ctx, &id, `INSERT INTO inbound_messages (mailbox, uidvalidity, uid, message_id, sender, subject, received_at,
-		classification, decision, linked_by, filing_id, error, body_text, raw, sender_verified, ack, oversize, size, attachments, note, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING RETURNING id`,
-		m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.Sender, m.Subject, dbTime(m.ReceivedAt),
-		m.Classification, m.Decision, m.LinkedBy, nullIDPtr(m.FilingID), m.Error, m.BodyText, raw,
-		m.SenderVerified, m.Ack, m.Oversize, m.Size, m.Attachments, m.Note, dbTime(created))
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
+	ids, err := t.RecordInboundBatch(ctx, []InboundMessage{m})
 	if err != nil {
-		return 0, false, fmt.Errorf("record inbound message %d: %w", m.UID, err)
+		return 0, false, err
 	}
-	return id, true, nil
+	id, inserted = ids[m.MessageID]
+	return id, inserted, nil
 }
 
 // RecordInboundBatch records many messages with one statement, for those
@@ -100,7 +93,7 @@ func (t *Tx) RecordInbound(ctx context.Context, m InboundMessage) (id int64, ins
 // runs in), and the caller records the messages one by one instead.
 func (t *Tx) RecordInboundBatch(ctx context.Context, ms []InboundMessage) (map[string]int64, error) {
 	out := map[string]int64{}
-	const cols = 21
+	const cols = 29
 	for len(ms) > 0 {
 		// Far below PostgreSQL's and SQLite's limits on parameters.
 		n := min(len(ms), 200)
@@ -109,7 +102,8 @@ func (t *Tx) RecordInboundBatch(ctx context.Context, ms []InboundMessage) (map[s
 		var b strings.Builder
 		args := make([]any, 0, n*cols)
 		b.WriteString(`INSERT INTO inbound_messages (mailbox, uidvalidity, uid, message_id, sender, subject, received_at,
-		classification, decision, linked_by, filing_id, error, body_text, raw, sender_verified, ack, oversize, size, attachments, note, created_at) VALUES `)
+		classification, decision, linked_by, filing_id, error, body_text, raw, sender_verified, ack, oversize, size, attachments, note, created_at,
+		own_text, acts, authenticated, auth_note, needs_reply, header_info, thread_refs, attachment_info) VALUES `)
 		now := t.s.now()
 		for i, m := range chunk {
 			if m.MessageID == "" {
@@ -129,7 +123,8 @@ func (t *Tx) RecordInboundBatch(ctx context.Context, ms []InboundMessage) (map[s
 			}
 			args = append(args, m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.Sender, m.Subject, dbTime(m.ReceivedAt),
 				m.Classification, m.Decision, m.LinkedBy, nullIDPtr(m.FilingID), m.Error, m.BodyText, raw,
-				m.SenderVerified, m.Ack, m.Oversize, m.Size, m.Attachments, m.Note, dbTime(created))
+				m.SenderVerified, m.Ack, m.Oversize, m.Size, m.Attachments, m.Note, dbTime(created),
+				m.OwnText, m.Acts, m.Authenticated, m.AuthNote, m.NeedsReply, m.HeaderInfo, m.ThreadRefs, m.AttachmentInfo)
 		}
 		b.WriteString(` ON CONFLICT DO NOTHING RETURNING id, message_id`)
 		var rows []struct {
@@ -161,13 +156,15 @@ type InboundDecision struct {
 	SenderVerified bool
 	Ack            string
 	Note           string
+	NeedsReply     bool
 }
 
 // SetInboundDecision updates a recorded message's link and decision.
 func (t *Tx) SetInboundDecision(ctx context.Context, id int64, d InboundDecision) error {
 	fid := d.FilingID
-	_, err := t.exec(ctx, `UPDATE inbound_messages SET filing_id = ?, linked_by = ?, decision = ?, sender_verified = ?, ack = ?, note = ? WHERE id = ?`,
-		nullIDPtr(&fid), d.LinkedBy, d.Decision, d.SenderVerified, d.Ack, d.Note, id)
+	_, err := t.exec(ctx, `UPDATE inbound_messages SET filing_id = ?, linked_by = ?, decision = ?, sender_verified = ?, ack = ?, note = ?,
+		needs_reply = ? WHERE id = ?`,
+		nullIDPtr(&fid), d.LinkedBy, d.Decision, d.SenderVerified, d.Ack, d.Note, d.NeedsReply, id)
 	if err != nil {
 		return fmt.Errorf("update inbound message %d: %w", id, err)
 	}
@@ -224,6 +221,8 @@ func (s *Store) InboundByID(ctx context.Context, id int64) (InboundMessage, erro
 type InboundFilter struct {
 	// Unlinked keeps only messages waiting for staff: no filing, decision unmatched.
 	Unlinked bool
+	// NeedsReply keeps only messages with an open reply_needed or misread item.
+	NeedsReply bool
 	Mailbox  string
 	Limit    int
 }
@@ -234,6 +233,9 @@ func (s *Store) ListInbound(ctx context.Context, f InboundFilter) ([]InboundMess
 	var args []any
 	if f.Unlinked {
 		q += ` AND i.filing_id IS NULL AND i.decision = 'unmatched'`
+	}
+	if f.NeedsReply {
+		q += ` AND i.id IN (SELECT w.inbound_id FROM work_items w WHERE w.closed_at IS NULL AND w.kind IN ('reply_needed', 'misread'))`
 	}
 	if f.Mailbox != "" {
 		q += ` AND i.mailbox = ?`
@@ -462,19 +464,27 @@ func (t *Tx) MarkOutboxBouncedMany(ctx context.Context, marks []BounceMark) (map
 // LinkFiling is what the inbox needs to know about a filing to link a
 // message to it and decide what the message does.
 type LinkFiling struct {
-	ID              int64        `db:"id"`
-	Reference       string       `db:"reference"`
-	Stage           filing.Stage `db:"stage"`
-	ReturnedAt      *time.Time   `db:"returned_at"`
-	Deadline        *time.Time   `db:"deadline"`
-	Overdue         bool         `db:"overdue"`
-	AccountID       int64        `db:"account_id"`
-	AccountEmail    string       `db:"account_email"`
-	AccountName     string       `db:"account_name"`
-	AccountLanguage string       `db:"account_language"`
+	ID              int64               `db:"id"`
+	Reference       string              `db:"reference"`
+	Stage           filing.Stage        `db:"stage"`
+	ReturnSource    filing.ReturnSource `db:"return_source"`
+	ReturnedAt      *time.Time          `db:"returned_at"`
+	Deadline        *time.Time          `db:"deadline"`
+	Overdue         bool                `db:"overdue"`
+	AccountID       int64               `db:"account_id"`
+	AccountEmail    string              `db:"account_email"`
+	AccountName     string              `db:"account_name"`
+	AccountLanguage string              `db:"account_language"`
 }
 
-const linkFilingColumns = `f.id, f.reference, f.stage, f.returned_at, f.deadline, f.overdue, f.account_id,
+// Awaiting reports whether the filing waits for the applicant's
+// resubmission: returned by the bureau, or by the desk (a draft again),
+// with its deadline running.
+func (f LinkFiling) Awaiting() bool {
+	return (f.Stage == filing.StageReturned || f.Stage == filing.StageDraft) && f.Deadline != nil && f.ReturnedAt != nil
+}
+
+const linkFilingColumns = `f.id, f.reference, f.stage, f.return_source, f.returned_at, f.deadline, f.overdue, f.account_id,
 	a.email AS account_email, a.name AS account_name, a.language AS account_language`
 
 // LinkFilingsByID reads filings by row id.
@@ -663,7 +673,7 @@ func lookupBranch(src string, keys []string) (string, []any, error) {
 	var q string
 	switch src {
 	case "sent":
-		q = `SELECT 'sent' AS src, o.message_id AS match_key, 0 AS id, '' AS reference, '' AS stage, NULL AS returned_at, NULL AS deadline,
+		q = `SELECT 'sent' AS src, o.message_id AS match_key, 0 AS id, '' AS reference, '' AS stage, '' AS return_source, NULL AS returned_at, NULL AS deadline,
 		FALSE AS overdue, 0 AS account_id, '' AS account_email, '' AS account_name, '' AS account_language,
 		o.id AS o_id, o.kind AS o_kind, COALESCE(o.filing_id, 0) AS o_filing_id, COALESCE(o.account_id, 0) AS o_account_id,
 		o.status AS o_status, o.recipient AS o_recipient
@@ -685,7 +695,7 @@ func lookupBranch(src string, keys []string) (string, []any, error) {
 	case "dom":
 		q = filings(src, `d.ascii`, `filing_domains d JOIN filings f ON f.id = d.filing_id JOIN accounts a ON a.id = f.account_id`, `d.ascii IN (?)`)
 	case "open":
-		q = filings(src, `a.email`, fa, `a.email IN (?) AND f.stage <> 'approved'`)
+		q = filings(src, `a.email`, fa, `a.email IN (?) AND f.stage NOT IN ('approved', 'closed')`)
 	}
 	return sqlxIn(q, keys)
 }
@@ -785,39 +795,4 @@ func (t *Tx) RecordInboundEvents(ctx context.Context, es []InboundEvent) error {
 	}
 	_, err := t.insertEvents(ctx, events)
 	return err
-}
-
-// WithdrawInboundAcks is WithdrawInboundAck for many messages in one statement.
-func (t *Tx) WithdrawInboundAcks(ctx context.Context, inboundIDs []int64) (int, error) {
-	n := 0
-	for start := 0; start < len(inboundIDs); start += bulkRows {
-		chunk := inboundIDs[start:min(start+bulkRows, len(inboundIDs))]
-		q, args, err := t.inList(`DELETE FROM outbox WHERE inbound_id IN (?) AND kind IN (?, ?) AND status = 'queued'`,
-			chunk, string(filing.EmailResubmissionReceived), string(filing.EmailResubmissionLate))
-		if err != nil {
-			return n, fmt.Errorf("withdraw acknowledgements: %w", err)
-		}
-		r, err := t.tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return n, fmt.Errorf("withdraw acknowledgements of %d inbound messages: %w", len(chunk), err)
-		}
-		k, _ := r.RowsAffected()
-		n += int(k)
-	}
-	return n, nil
-}
-
-// WithdrawInboundAck removes, in the caller's transaction, the applicant
-// acknowledgement that Tx.ChangeStage enqueued for an inbound message. The
-// inbox calls it when the sender reached the hourly acknowledgement limit or
-// wrote from a list: the filing still moves, nobody is answered. Rows never
-// become visible before the commit, so the mailer cannot have claimed it.
-func (t *Tx) WithdrawInboundAck(ctx context.Context, inboundID int64) (int, error) {
-	r, err := t.exec(ctx, `DELETE FROM outbox WHERE inbound_id = ? AND kind IN (?, ?) AND status = 'queued'`,
-		inboundID, string(filing.EmailResubmissionReceived), string(filing.EmailResubmissionLate))
-	if err != nil {
-		return 0, fmt.Errorf("withdraw acknowledgement of inbound message %d: %w", inboundID, err)
-	}
-	n, _ := r.RowsAffected()
-	return int(n), nil
 }

@@ -255,7 +255,8 @@ func TestBounceAndAcks(t *testing.T) {
 			t.Fatalf("bounced rows %+v", rows)
 		}
 
-		// A resubmission by email, its acknowledgement withdrawn in the same transaction.
+		// A resubmission by email over the sender's acknowledgement limit: the
+		// filing moves, no acknowledgement is ever written.
 		now := s.Now()
 		err = s.InTx(ctx, func(tx *store.Tx) error {
 			for i, ack := range []string{store.AckQueued, store.AckQueued, store.AckRateLimited} {
@@ -278,15 +279,12 @@ func TestBounceAndAcks(t *testing.T) {
 				return err
 			}
 			res, err := tx.ChangeStage(ctx, store.ChangeRequest{Ref: "BA-2026-000101", InboundID: id, ActorName: "zhangsan@example.cn",
-				Request: filing.Request{Action: filing.ActionResubmit, Actor: filing.ActorApplicant, At: now}})
+				Request: filing.Request{Action: filing.ActionResubmit, Actor: filing.ActorApplicant, At: now}, NoApplicantEmail: true})
 			if err != nil {
 				return err
 			}
-			if res.Enqueued != 1 {
-				t.Errorf("enqueued %d", res.Enqueued)
-			}
-			if n, err := tx.WithdrawInboundAck(ctx, id); err != nil || n != 1 {
-				t.Errorf("withdraw: %d %v", n, err)
+			if res.Enqueued != 0 {
+				t.Errorf("enqueued %d, want none", res.Enqueued)
 			}
 			return nil
 		})
@@ -299,7 +297,7 @@ func TestBounceAndAcks(t *testing.T) {
 		}
 		for _, r := range outboxKinds(t, s, "BA-2026-000101") {
 			if r == "resubmission_received>zhangsan@example.cn" {
-				t.Fatal("withdrawn acknowledgement is in the outbox")
+				t.Fatal("an acknowledgement over the limit is in the outbox")
 			}
 		}
 	})

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -263,6 +262,7 @@ func sweepArgs(now, afterDeadline time.Time, afterID int64) []any {
 type dueFiling struct {
 	ID         int64      `db:"id"`
 	Returns    int        `db:"returns"`
+	Extensions int        `db:"extensions"`
 	Reference  string     `db:"reference"`
 	Deadline   *time.Time `db:"deadline"`
 	ReturnedAt *time.Time `db:"returned_at"`
@@ -298,14 +298,14 @@ func (s *Store) SendReminders(ctx context.Context, now time.Time, offsets []time
 		}
 		prev = off
 		var cands []dueFiling
-		if err := s.db.SelectContext(ctx, &cands, s.db.Rebind(`SELECT id, reference, deadline, returned_at, returns FROM filings
+		if err := s.db.SelectContext(ctx, &cands, s.db.Rebind(`SELECT id, reference, deadline, returned_at, returns, extensions FROM filings
 			WHERE deadline IS NOT NULL AND NOT overdue AND deadline > ? AND deadline <= ? ORDER BY deadline, id`), lo, hi); err != nil {
 			return res, fmt.Errorf("reminders: find filings: %w", err)
 		}
 		keys := make([]string, 0, len(cands))
 		for _, c := range cands {
 			if c.ReturnedAt != nil {
-				keys = append(keys, reminderKey(c.Reference, c.Returns, off))
+				keys = append(keys, reminderKey(c.Reference, c.Returns, c.Extensions, off))
 			}
 		}
 		done, err := s.existingDedupKeys(ctx, keys)
@@ -314,7 +314,7 @@ func (s *Store) SendReminders(ctx context.Context, now time.Time, offsets []time
 		}
 		var reqs []ChangeRequest
 		for _, c := range cands {
-			if c.ReturnedAt == nil || done[reminderKey(c.Reference, c.Returns, off)] {
+			if c.ReturnedAt == nil || done[reminderKey(c.Reference, c.Returns, c.Extensions, off)] {
 				res.Skipped++
 				continue
 			}
@@ -360,137 +360,6 @@ func (s *Store) existingDedupKeys(ctx context.Context, keys []string) (map[strin
 		}
 	}
 	return done, nil
-}
-
-// digestLines caps each list of the digest; the rest is counted.
-const digestLines = 100
-
-// BuildDigest collects what needs the staff's attention at now. Personal data
-// is masked. since is the previous digest (or 24 hours ago when there was none).
-func (s *Store) BuildDigest(ctx context.Context, now time.Time) (filing.Digest, error) {
-	loc := s.policy.Location
-	d := filing.Digest{Date: now.In(loc).Format("2006-01-02"), GeneratedAt: now.UTC()}
-	var last sql.NullTime
-	if err := s.db.GetContext(ctx, &last, s.db.Rebind(`SELECT MAX(created_at) FROM outbox WHERE kind = ? AND created_at < ?`),
-		string(filing.EmailStaffDigest), dbTime(now)); err != nil {
-		return d, fmt.Errorf("digest: previous digest: %w", err)
-	}
-	since := now.Add(-24 * time.Hour)
-	if last.Valid {
-		since = last.Time
-		d.Since = &since
-	}
-	err := s.readTx(ctx, func(t *Tx) error {
-		var counts []struct {
-			Stage string `db:"stage"`
-			N     int    `db:"n"`
-		}
-		if err := t.selectRows(ctx, &counts, `SELECT stage, COUNT(*) AS n FROM filings GROUP BY stage`); err != nil {
-			return fmt.Errorf("digest: counts: %w", err)
-		}
-		byStage := map[string]int{}
-		for _, c := range counts {
-			byStage[c.Stage] = c.N
-		}
-		for _, st := range filing.Stages {
-			d.Stages = append(d.Stages, filing.StageCount{Stage: st, Count: byStage[string(st)]})
-		}
-		var err error
-		if d.Resubmitted, err = t.digestFilings(ctx, `JOIN events e ON e.filing_id = f.id AND e.action = 'resubmit' AND e.created_at > ?`,
-			`e.created_at`, []any{dbTime(since)}, `ORDER BY e.created_at`); err != nil {
-			return err
-		}
-		if d.DueSoon, err = t.digestFilings(ctx, `WHERE f.deadline IS NOT NULL AND NOT f.overdue AND f.deadline > ? AND f.deadline <= ?`,
-			`NULL`, []any{dbTime(now), dbTime(now.Add(72 * time.Hour))}, `ORDER BY f.deadline`); err != nil {
-			return err
-		}
-		if d.Overdue, err = t.digestFilings(ctx, `WHERE f.deadline IS NOT NULL AND f.overdue`,
-			`NULL`, nil, `ORDER BY f.deadline`); err != nil {
-			return err
-		}
-		for _, m := range []struct {
-			dst   *[]filing.DigestMessage
-			where string
-		}{
-			{&d.Unlinked, `m.decision = 'unmatched'`},
-			{&d.Unverified, `m.decision = 'unverified'`},
-			{&d.Unparseable, `m.error <> ''`},
-		} {
-			if *m.dst, err = t.digestMessages(ctx, m.where, since); err != nil {
-				return err
-			}
-		}
-		var failed []struct {
-			ID        int64     `db:"id"`
-			Kind      string    `db:"kind"`
-			To        string    `db:"recipient"`
-			Filing    string    `db:"reference"`
-			Error     string    `db:"last_error"`
-			Attempts  int       `db:"attempts"`
-			CreatedAt time.Time `db:"created_at"`
-		}
-		if err := t.selectRows(ctx, &failed, `SELECT o.id, o.kind, o.recipient, COALESCE(f.reference, '') AS reference, o.last_error, o.attempts, o.created_at
-			FROM outbox o LEFT JOIN filings f ON f.id = o.filing_id WHERE o.status = 'failed' ORDER BY o.id DESC LIMIT ?`, digestLines); err != nil {
-			return fmt.Errorf("digest: failed emails: %w", err)
-		}
-		for _, f := range failed {
-			d.FailedEmails = append(d.FailedEmails, filing.DigestEmail{ID: f.ID, Kind: filing.EmailKind(f.Kind), To: filing.MaskEmail(f.To),
-				Filing: f.Filing, Error: truncate(f.Error, 300), Attempts: f.Attempts, CreatedAt: f.CreatedAt})
-		}
-		return nil
-	})
-	return d, err
-}
-
-func (t *Tx) digestFilings(ctx context.Context, join, resubmittedAt string, args []any, order string) ([]filing.DigestFiling, error) {
-	var rows []struct {
-		Reference     string     `db:"reference"`
-		Applicant     string     `db:"applicant"`
-		Account       string     `db:"account"`
-		Domain        string     `db:"domain"`
-		Stage         string     `db:"stage"`
-		Reason        string     `db:"return_reason"`
-		ReturnedAt    *time.Time `db:"returned_at"`
-		Deadline      *time.Time `db:"deadline"`
-		ResubmittedAt *time.Time `db:"resubmitted_at"`
-		Late          bool       `db:"late"`
-	}
-	q := `SELECT f.reference, a.name AS applicant, a.email AS account,
-		COALESCE((SELECT dm.name FROM filing_domains dm WHERE dm.filing_id = f.id ORDER BY dm.position LIMIT 1), '') AS domain,
-		f.stage, f.return_reason, f.returned_at, f.deadline, ` + resubmittedAt + ` AS resubmitted_at, f.late
-		FROM filings f JOIN accounts a ON a.id = f.account_id ` + join + ` ` + order + fmt.Sprintf(` LIMIT %d`, digestLines)
-	if err := t.selectRows(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("digest: filings: %w", err)
-	}
-	out := make([]filing.DigestFiling, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, filing.DigestFiling{Reference: r.Reference, Applicant: filing.MaskName(r.Applicant), Account: filing.MaskEmail(r.Account),
-			Domain: r.Domain, Stage: filing.Stage(r.Stage), ReturnReason: r.Reason, ReturnedAt: r.ReturnedAt, Deadline: r.Deadline,
-			ResubmittedAt: r.ResubmittedAt, Late: r.Late})
-	}
-	return out, nil
-}
-
-func (t *Tx) digestMessages(ctx context.Context, where string, since time.Time) ([]filing.DigestMessage, error) {
-	var rows []struct {
-		ID         int64     `db:"id"`
-		From       string    `db:"sender"`
-		Subject    string    `db:"subject"`
-		ReceivedAt time.Time `db:"received_at"`
-		Filing     string    `db:"reference"`
-		Error      string    `db:"error"`
-	}
-	if err := t.selectRows(ctx, &rows, `SELECT m.id, m.sender, m.subject, m.received_at, COALESCE(f.reference, '') AS reference, m.error
-		FROM inbound_messages m LEFT JOIN filings f ON f.id = m.filing_id
-		WHERE `+where+` AND m.created_at > ? ORDER BY m.id LIMIT ?`, dbTime(since), digestLines); err != nil {
-		return nil, fmt.Errorf("digest: inbound: %w", err)
-	}
-	out := make([]filing.DigestMessage, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, filing.DigestMessage{ID: r.ID, From: filing.MaskEmail(r.From), Subject: truncate(r.Subject, 200),
-			ReceivedAt: r.ReceivedAt, Filing: r.Filing, Error: truncate(r.Error, 300)})
-	}
-	return out, nil
 }
 
 // DigestResult says what a digest run enqueued.

@@ -277,9 +277,22 @@ func TestDigestContentAndOncePerRecipientPerDay(t *testing.T) {
 				}
 				return strings.Join(out, ",")
 			}
-			if dg.Date != "2026-12-06" || refs(dg.DueSoon) != "BA-2026-000001" || refs(dg.Overdue) != "BA-2026-000002" ||
-				refs(dg.Resubmitted) != "BA-2026-000003" {
-				t.Fatalf("digest: date %s due %s overdue %s resubmitted %s", dg.Date, refs(dg.DueSoon), refs(dg.Overdue), refs(dg.Resubmitted))
+			var overdue []filing.DigestItem
+			for _, sec := range dg.Open {
+				if sec.Kind == filing.WorkOverdue {
+					overdue = sec.Items
+					if sec.Total != 1 {
+						t.Fatalf("overdue total %d", sec.Total)
+					}
+				}
+			}
+			if dg.Date != "2026-12-06" || refs(dg.DueSoon) != "BA-2026-000001" || len(overdue) != 1 || overdue[0].Filing != "BA-2026-000002" ||
+				refs(dg.Resubmitted) != "BA-2026-000003" || dg.DueSoonTotal != 1 || dg.ResubmittedTotal != 1 || dg.OpenTotal != 1 {
+				t.Fatalf("digest: date %s due %s overdue %+v resubmitted %s totals %d/%d/%d", dg.Date, refs(dg.DueSoon), overdue,
+					refs(dg.Resubmitted), dg.DueSoonTotal, dg.ResubmittedTotal, dg.OpenTotal)
+			}
+			if overdue[0].Deadline == nil || overdue[0].OpenedAt.IsZero() {
+				t.Fatalf("overdue row lacks its deadline or age: %+v", overdue[0])
 			}
 			counts := map[filing.Stage]int{}
 			for _, c := range dg.Stages {
@@ -288,7 +301,7 @@ func TestDigestContentAndOncePerRecipientPerDay(t *testing.T) {
 			if counts[filing.StageReturned] != 2 || counts[filing.StageProviderReview] != 1 || len(dg.Stages) != len(filing.Stages) {
 				t.Fatalf("counts %v", dg.Stages)
 			}
-			if a := dg.Overdue[0]; a.Applicant != "张*" || a.Account != "z***@example.cn" || a.Domain != "shop.example.cn" {
+			if a := dg.DueSoon[0]; a.Applicant != "张*" || a.Account != "z***@example.cn" || a.Domain != "shop.example.cn" {
 				t.Fatalf("digest line not masked or incomplete: %+v", a)
 			}
 

@@ -135,6 +135,16 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 }
 
 func (s *Store) applyMigration(ctx context.Context, conn *sqlx.Conn, m migration) error {
+	if s.dialect == SQLite {
+		// SQLite changes a CHECK constraint only by rebuilding the table,
+		// which its documented procedure does with foreign keys off (the
+		// pragma is a no-op inside a transaction); they are checked before
+		// the commit instead.
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	}
 	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migration %s: %w", m.Name, err)
@@ -142,6 +152,20 @@ func (s *Store) applyMigration(ctx context.Context, conn *sqlx.Conn, m migration
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return fmt.Errorf("migration %s: %w", m.Name, err)
+	}
+	if s.dialect == SQLite {
+		var bad []struct {
+			Table  string        `db:"table"`
+			RowID  sql.NullInt64 `db:"rowid"`
+			Parent string        `db:"parent"`
+			FKID   sql.NullInt64 `db:"fkid"`
+		}
+		if err := tx.SelectContext(ctx, &bad, `PRAGMA foreign_key_check`); err != nil {
+			return fmt.Errorf("migration %s: check foreign keys: %w", m.Name, err)
+		}
+		if len(bad) > 0 {
+			return fmt.Errorf("migration %s: %d rows break a foreign key (first: %s row %d → %s)", m.Name, len(bad), bad[0].Table, bad[0].RowID.Int64, bad[0].Parent)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
 		m.Version, m.Name, dbTime(s.now())); err != nil {

@@ -20,6 +20,8 @@ const (
 	OutboxSent    = "sent"
 	OutboxFailed  = "failed"
 	OutboxBounced = "bounced"
+	// OutboxCancelled: staff stopped it for good (outbox cancel).
+	OutboxCancelled = "cancelled"
 )
 
 // OutboxItem is one email to enqueue. The notice carries kind, language and
@@ -120,6 +122,7 @@ type OutboxRow struct {
 type OutboxFilter struct {
 	Status    string
 	FilingRef string
+	InboundID int64 // the emails answering one received message
 	Limit     int
 }
 
@@ -129,9 +132,9 @@ func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter) ([]OutboxRow, er
 	var args []any
 	if f.Status != "" {
 		switch f.Status {
-		case OutboxQueued, OutboxSending, OutboxSent, OutboxFailed, OutboxBounced:
+		case OutboxQueued, OutboxSending, OutboxSent, OutboxFailed, OutboxBounced, OutboxCancelled:
 		default:
-			return nil, fmt.Errorf("unknown outbox status %q (want queued, sending, sent, failed or bounced)", f.Status)
+			return nil, fmt.Errorf("unknown outbox status %q (want queued, sending, sent, failed, bounced or cancelled)", f.Status)
 		}
 		q += ` AND o.status = ?`
 		args = append(args, f.Status)
@@ -139,6 +142,10 @@ func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter) ([]OutboxRow, er
 	if f.FilingRef != "" {
 		q += ` AND f.reference = ?`
 		args = append(args, f.FilingRef)
+	}
+	if f.InboundID != 0 {
+		q += ` AND o.inbound_id = ?`
+		args = append(args, f.InboundID)
 	}
 	q += ` ORDER BY o.id DESC`
 	if f.Limit > 0 {

@@ -61,7 +61,9 @@ type Store struct {
 	staffLang filing.Language
 	// msgIDDomain is the right-hand side of the Message-IDs given to outbox rows.
 	msgIDDomain string
-	now         func() time.Time
+	// consoleURL is the staff console's address: digest rows link to it.
+	consoleURL string
+	now        func() time.Time
 
 	// schemaTag names the PostgreSQL schema in lock keys and channels, so
 	// isolated test schemas sharing a database do not interfere.
@@ -90,6 +92,12 @@ func WithStaff(addrs []string, lang filing.Language) Option {
 // mail domain, e.g. example.cn).
 func WithMessageIDDomain(domain string) Option {
 	return func(s *Store) { s.msgIDDomain = strings.ToLower(strings.TrimSpace(domain)) }
+}
+
+// WithConsoleURL sets the staff console's public address ([http]
+// public_url): the digest links each row to its page there.
+func WithConsoleURL(u string) Option {
+	return func(s *Store) { s.consoleURL = strings.TrimRight(strings.TrimSpace(u), "/") }
 }
 
 // WithClock replaces time.Now, for tests and `--now` overrides.

@@ -33,6 +33,20 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 			_ = sqltx.Rollback()
 		}
 	}()
+	if dry := dryRunFrom(ctx); dry != nil {
+		m, err := t.marks(ctx)
+		if err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		if err := t.record(ctx, dry, m); err != nil {
+			return err
+		}
+		_ = sqltx.Rollback()
+		return nil
+	}
 	defer func() {
 		// A panic in fn must not leave the transaction open on a pooled connection.
 		if r := recover(); r != nil {

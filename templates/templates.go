@@ -4,13 +4,17 @@
 //
 // Files, per language directory (zh-CN, en):
 //
-//	layout.txt   text/template: defines "layout" (calls "body"), "desk" and partials
-//	layout.html  html/template: the same for HTML
+//	layout.txt   text/template: defines "layout" (calls "body"), "desk" and
+//	             the partials "filing", "todo" and "checklist"
+//	layout.html  html/template: the same for HTML, and "reason"
 //	<kind>.txt   defines "subject" (one line) and "body"
 //	<kind>.html  defines "body"
 //
 // "desk", the desk's contact block, is rendered once when the Renderer is
-// built, with .Desk only; layouts print it as .DeskText / .DeskHTML.
+// built, with .Desk only; layouts print it as .DeskText / .DeskHTML. The
+// layout also picks the footer: for staff, for a staff member's reply (.Reply:
+// a person wrote it, so it is signed and not "sent automatically"), or the
+// automatic one.
 //
 // The templates are embedded; a directory from the configuration may override
 // any of them file by file (same names). Every template is parsed and
@@ -33,6 +37,7 @@ import (
 	"strings"
 	"sync"
 	texttemplate "text/template"
+	"text/template/parse"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -68,10 +73,11 @@ type Email struct {
 
 // Renderer renders notices. It is safe for concurrent use.
 type Renderer struct {
-	desk  DeskInfo
-	loc   *time.Location
-	sets  map[filing.Language]map[filing.EmailKind]*kindTemplates
-	desks map[filing.Language]*deskBlock
+	desk    DeskInfo
+	loc     *time.Location
+	sets    map[filing.Language]map[filing.EmailKind]*kindTemplates
+	desks   map[filing.Language]*deskBlock
+	phrases []string // SubjectPhrases, worked out once
 }
 
 // deskBlock is the desk in one language, with its contact block rendered
@@ -89,6 +95,15 @@ type kindTemplates struct {
 	textFile string                 // where each came from, for error messages
 	htmlFile string
 }
+
+// layoutTextPartials and layoutHTMLPartials are the templates a layout
+// defines besides "layout" and "desk", for the kinds' templates to call. An override of a layout must
+// define them all; New says so naming the layout, not the first email
+// that would have failed.
+var (
+	layoutTextPartials = []string{"filing", "todo", "checklist"}
+	layoutHTMLPartials = []string{"filing", "reason", "todo", "checklist"}
+)
 
 // File names, per language directory.
 const (
@@ -125,6 +140,7 @@ func New(desk DeskInfo, overrideDir string, loc *time.Location) (*Renderer, erro
 	if err := r.check(); err != nil {
 		return nil, err
 	}
+	r.phrases = r.subjectPhrases()
 	return r, nil
 }
 
@@ -240,6 +256,16 @@ func (r *Renderer) parseLanguage(lang filing.Language, src map[string]source) (m
 	if htmlBase.Lookup("layout") == nil {
 		return nil, fmt.Errorf("templates: %s: does not define \"layout\"", lh.name)
 	}
+	for _, name := range layoutTextPartials {
+		if textBase.Lookup(name) == nil {
+			return nil, fmt.Errorf("templates: %s: does not define %q", lt.name, name)
+		}
+	}
+	for _, name := range layoutHTMLPartials {
+		if htmlBase.Lookup(name) == nil {
+			return nil, fmt.Errorf("templates: %s: does not define %q", lh.name, name)
+		}
+	}
 	db := &deskBlock{view: deskFor(r.desk, lang)}
 	dv := &view{Lang: lang, Desk: db.view}
 	var b bytes.Buffer
@@ -347,6 +373,77 @@ func (r *Renderer) Render(n filing.Notice) (Email, error) {
 		return Email{}, fmt.Errorf("templates: %s: %w", set.htmlFile, err)
 	}
 	return Email{Subject: subject, Text: text, HTML: b.String()}, nil
+}
+
+// minPhraseRunes is the shortest subject phrase SubjectPhrases reports:
+// shorter pieces ("：", "Re:", "（") say nothing about who wrote a subject.
+const minPhraseRunes = 4
+
+// SubjectPhrases returns the fixed wording of every subject icpdesk writes,
+// in every language: the literal text between the actions of each kind's
+// "subject" template (and of templates it calls), trimmed, at least four
+// characters long, without duplicates, longest first. The inbox takes them
+// out of a reply's subject to tell the applicant's own words from ours.
+func (r *Renderer) SubjectPhrases() []string {
+	return append([]string(nil), r.phrases...)
+}
+
+func (r *Renderer) subjectPhrases() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, lang := range Languages {
+		for _, k := range filing.EmailKinds {
+			t := r.sets[lang][k].text
+			walkText(t, t.Lookup("subject").Tree.Root, map[string]bool{"subject": true}, func(s string) {
+				s = strings.TrimSpace(s)
+				if utf8.RuneCountInString(s) >= minPhraseRunes && !seen[s] {
+					seen[s] = true
+					out = append(out, s)
+				}
+			})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ni, nj := utf8.RuneCountInString(out[i]), utf8.RuneCountInString(out[j])
+		if ni != nj {
+			return ni > nj
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// walkText calls f with the text of every text node under n, following
+// {{template}} calls into the templates of t (each once per path).
+func walkText(t *texttemplate.Template, n parse.Node, calling map[string]bool, f func(string)) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			walkText(t, c, calling, f)
+		}
+	case *parse.TextNode:
+		f(string(n.Text))
+	case *parse.IfNode:
+		walkText(t, n.List, calling, f)
+		walkText(t, n.ElseList, calling, f)
+	case *parse.RangeNode:
+		walkText(t, n.List, calling, f)
+		walkText(t, n.ElseList, calling, f)
+	case *parse.WithNode:
+		walkText(t, n.List, calling, f)
+		walkText(t, n.ElseList, calling, f)
+	case *parse.TemplateNode:
+		called := t.Lookup(n.Name)
+		if called == nil || called.Tree == nil || calling[n.Name] {
+			return
+		}
+		calling[n.Name] = true
+		walkText(t, called.Tree.Root, calling, f)
+		delete(calling, n.Name)
+	}
 }
 
 // bufPool keeps rendering from growing a fresh buffer for every email.
