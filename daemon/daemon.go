@@ -84,9 +84,13 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 		return c.Sent, c.Retried, c.Failed
 	})
 	if !opts.NoInbox {
-		wcfg, err := inbox.FromConfig(cfg)
+		wcfg, err := inbox.FromConfig(cfg, r.SubjectPhrases())
 		if err != nil {
 			return nil, err
+		}
+		if !cfg.Inbox.SenderAuthRequired() {
+			log.Warn("sender authentication is off: any message whose From: is an account's address can move its filing; " +
+				"set [inbox] trusted_authserv_ids or verify_dkim")
 		}
 		hooks := inbox.Hooks{
 			OnMessage: func(ev inbox.MessageEvent) {
@@ -159,6 +163,7 @@ func StoreOptions(cfg *config.Config) []store.Option {
 		store.WithPolicy(cfg.Policy()),
 		store.WithStaff(cfg.Desk.Staff, cfg.StaffLanguage()),
 		store.WithMessageIDDomain(cfg.MailDomain()),
+		store.WithConsoleURL(cfg.HTTP.PublicURL),
 	}
 }
 

@@ -104,7 +104,7 @@ func backlog(b *testing.B, st *store.Store, n int) [][]byte {
 				Headers: [][2]string{{"Auto-Submitted", "auto-replied"}}, Body: []byte(para)}.Bytes()
 		case r < 85:
 			out[i] = mailtest.Bounce(notices[rng.IntN(len(notices))], owners[k])
-			out[i] = []byte(strings.Replace(string(out[i]), "mailparse.Message-ID: <dsn-", fmt.Sprintf("mailparse.Message-ID: <dsn%05d-", i), 1))
+			out[i] = []byte(strings.Replace(string(out[i]), "Message-ID: <dsn-", fmt.Sprintf("Message-ID: <dsn%05d-", i), 1))
 		case r < 90:
 			out[i] = mailtest.Mail{From: fmt.Sprintf("forger%02d@example.net", rng.IntN(20)), Subject: "[ICP#" + refs[k] + "] 已修改", MessageID: id,
 				Body: []byte(para)}.Bytes()

@@ -18,10 +18,14 @@ const (
 )
 
 // Own says which mail is the desk's own: its addresses (the desk mailbox,
-// the sender address, staff) and the domain of the mailparse.Message-IDs it gives.
+// the sender address, staff) and the domain of the Message-IDs it gives.
 type Own struct {
 	Addresses       []string
 	MessageIDDomain string
+	// SubjectPhrases are the fixed wording of our emails' subjects
+	// (templates.Renderer.SubjectPhrases): kept in a reply, they are ours,
+	// not the applicant's words.
+	SubjectPhrases []string
 }
 
 func (o Own) isOwnAddress(addr string) bool {
@@ -47,7 +51,7 @@ func (o Own) isOwnMessageID(id string) bool {
 
 // Classify sorts a message, in this order:
 //  1. bounce: a delivery status report, or mail from MAILER-DAEMON/postmaster;
-//  2. own: from the desk's own addresses, or carrying a mailparse.Message-ID icpdesk made
+//  2. own: from the desk's own addresses, or carrying a Message-ID icpdesk made
 //     (our mail looped back; checked before auto-reply because our mail is
 //     marked Auto-Submitted);
 //  3. auto-reply: RFC 3834 Auto-Submitted other than "no", Precedence
@@ -68,7 +72,7 @@ func Classify(m *mailparse.Message, own Own) (Classification, string) {
 	case own.isOwnAddress(m.From.Addr):
 		return ClassOwn, "from the desk's own address"
 	case own.isOwnMessageID(m.MessageID):
-		return ClassOwn, "a mailparse.Message-ID icpdesk gave"
+		return ClassOwn, "a Message-ID icpdesk gave"
 	}
 	if r := autoReplyReason(m); r != "" {
 		return ClassAutoReply, r

@@ -13,7 +13,6 @@ import (
 
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/inbox/inboxtest"
-	"example.com/icpdesk/mailparse"
 	"example.com/icpdesk/mailparse/mailtest"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
@@ -45,7 +44,7 @@ func testEffectsOfABatch(t *testing.T, d store.Dialect, fault bool) {
 		{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("resub-a")},
 		{From: "lisi@example.com", Subject: "[ICP#" + refC + "] 已修改", MessageID: mid("late-c")},
 		{From: "attacker@example.com", Subject: "[ICP#" + refF + "] 已修改", MessageID: mid("forged-f")},
-		{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 请重新审核", MessageID: mid("again-a")},
+		{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改，请重新审核", MessageID: mid("again-a")},
 		{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 请问进度", MessageID: mid("question-a")},
 	} {
 		srv.Append(t, m.Bytes(), time.Time{})
@@ -53,8 +52,8 @@ func testEffectsOfABatch(t *testing.T, d store.Dialect, fault bool) {
 	srv.Append(t, mailtest.Bounce(returnC, "lisi@example.com"), time.Time{})
 	w := e.watcher(e.config())
 	if fault {
-		w.proc.effectFault = func(m *mailparse.Message) error {
-			if m.MessageID == mid("late-c") {
+		w.proc.applyFault = func(pl store.InboundPlan) error {
+			if pl.Message.MessageID == mid("late-c") {
 				return errors.New("injected fault")
 			}
 			return nil
@@ -79,7 +78,7 @@ func testEffectsOfABatch(t *testing.T, d store.Dialect, fault bool) {
 	check(mid("question-a"), DecisionCorrespondence, "", "")
 	// The second notice is decided on the filing the first one resubmitted.
 	check(mid("again-a"), DecisionCorrespondence, "", "")
-	if n := e.inbound(mid("again-a")).Note; !strings.Contains(n, "filing "+refA+" is provider_review, not returned") {
+	if n := e.inbound(mid("again-a")).Note; !strings.Contains(n, "filing "+refA+" is provider_review, not awaiting a resubmission") {
 		t.Errorf("second notice: %q", n)
 	}
 	check("dsn-"+returnC, DecisionBounce, "", "")

@@ -11,7 +11,7 @@
 //     headers, encoded-words split inside a character, RFC 2231 file names,
 //     HTML reduced to text, part count and depth capped;
 //  2. classify it (Classify): bounce, own mail, auto-reply or human;
-//  3. link it (Linker): our mailparse.Message-ID in In-Reply-To or References, the tag
+//  3. link it (Linker): our Message-ID in In-Reply-To or References, the tag
 //     in the subject, a reference, ICP number or domain in the text, the
 //     sender's only open filing — the first rule that finds one filing wins,
 //     several leave the message for staff;
@@ -25,11 +25,11 @@
 //     (during a backlog, on a second connection while the first fetches).
 //
 // Exactly once: a message is recorded under a unique (mailbox, UIDVALIDITY,
-// UID) and a unique mailparse.Message-ID (made from a hash of its bytes when it has
+// UID) and a unique Message-ID (made from a hash of its bytes when it has
 // none), in the transaction that applies its effects. A crash after the
 // commit leaves it in the mailbox; the next pass finds it recorded and only
 // moves it. A UIDVALIDITY change rescans the mailbox, recognising recorded
-// messages by mailparse.Message-ID. Each pass that completes notes the time of its
+// messages by Message-ID. Each pass that completes notes the time of its
 // search (store.MarkCaughtUp): the deadline sweep calls nothing late that
 // may still be waiting unread in the mailbox.
 //

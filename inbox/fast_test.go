@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -139,39 +140,6 @@ func refLinesWith(text string, marks ...string) string {
 	return b.String()
 }
 
-func refUnquoted(text string) string {
-	if !strings.Contains(text, ">") && !refContainsAny(text, quoteMarks) {
-		return text
-	}
-	var b strings.Builder
-	for len(text) > 0 {
-		line := text
-		if i := strings.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
-		} else {
-			text = ""
-		}
-		if strings.HasPrefix(strings.TrimSpace(line), ">") {
-			continue
-		}
-		if refContainsAny(line, quoteMarks) && quoteStartRE.MatchString(line) {
-			return b.String()
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-func refContainsAny(s string, subs []string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
-
 var textPieces = []string{
 	"a", "b", "z", "A", "Z", "0", "9", "-", "_", ".", "．", "。", "｡", "@", " ", "\t", "\n", "\r", "\r\n", "\x00", "\x7f", "\u0085", "\u009f", "\u00a0",
 	"\xff", "\xc2", "\xe4\xb8", "\xed\xa0\x80", "\uFFFD", "\u2028", "网站", "示例", "中国", "中國", "公司", "网络", "我爱你", "中文网", "com", "cn", "net", "xn--fiqs8s",
@@ -210,6 +178,8 @@ func BenchmarkParseMessage(b *testing.B) {
 			ContentType: "text/html; charset=utf-8", Body: []byte("<div>" + strings.ReplaceAll(para, "\n", "<br>") + "</div>")}.Bytes()},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			p := NewProcessor(nil, ProcessorConfig{Own: testOwn})
+			ctx := context.Background()
 			b.ReportAllocs()
 			b.SetBytes(int64(len(c.raw)))
 			for i := 0; i < b.N; i++ {
@@ -217,12 +187,10 @@ func BenchmarkParseMessage(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				r, _ := sp.Reader()
-				m, _ := mailparse.Parse(r, mailparse.ParseOptions{})
-				if m.MessageID == "" {
-					m.EnsureMessageID(sp.Digest())
+				f := &Fetched{Spool: sp, Size: int64(len(c.raw))}
+				if pr := p.prepareFetched(ctx, f, mailparse.ParseOptions{}); pr.Msg.MessageID == "" {
+					b.Fatal("no Message-ID")
 				}
-				_ = extractKeys(m, testOwn)
 				sp.Close()
 			}
 		})

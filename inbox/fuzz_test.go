@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"example.com/icpdesk/mailparse"
 	"example.com/icpdesk/mailparse/mailtest"
@@ -75,9 +76,18 @@ func FuzzLink(f *testing.F) {
 		case len(l1.Ambiguous) == 1:
 			t.Fatalf("ambiguous with one candidate: %+v", l1)
 		}
-		v := decide(m, nil, ClassHuman, "", l1, time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC))
+		pr := NewProcessor(nil, ProcessorConfig{Own: testOwn}).Prepare(ctx, m, nil, nil)
+		if pr.Class != ClassHuman {
+			return // an auto-reply or a bounce by its subject or sender: never decided as a person's
+		}
+		v := decide(pr, l1, time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), false)
 		switch v.Decision {
-		case DecisionResubmission, DecisionLateResubmission, DecisionCorrespondence:
+		case DecisionResubmission, DecisionLateResubmission:
+			// Only the applicant's words make a resubmission, never taken back.
+			if mean := pr.Meaning; !(mean.Done || mean.ReviewRequest) || mean.Contradicted || !v.SenderVerified {
+				t.Fatalf("%s from %+v: %+v", v.Decision, mean, v)
+			}
+		case DecisionCorrespondence:
 			if !v.SenderVerified || l1.Filing == nil {
 				t.Fatalf("%s without a verified, linked sender: %+v", v.Decision, v)
 			}
@@ -91,6 +101,27 @@ func FuzzLink(f *testing.F) {
 			}
 		default:
 			t.Fatalf("decision %q for a human message", v.Decision)
+		}
+	})
+}
+
+// FuzzPrepare: whatever the bytes, preparing a message never panics, and
+// classification, link keys and the reading of its words stay bounded.
+func FuzzPrepare(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s)
+	}
+	p := NewProcessor(nil, ProcessorConfig{Own: testOwn})
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m, err := mailparse.ParseBytes(raw, mailparse.ParseOptions{MaxParts: 40, MaxDepth: 6, MaxText: 4 << 10})
+		pr := p.Prepare(ctx, m, err, nil)
+		k := pr.keys
+		if len(k.refs) > maxCandidates || len(k.tags) > maxCandidates || len(k.icps) > maxICPNumbers || len(k.domains) > maxDomainNames {
+			t.Fatalf("too many lookups: %+v", k)
+		}
+		if len(pr.OwnText) > maxOwnText || !utf8.ValidString(pr.OwnText) {
+			t.Fatalf("own text of %d bytes, valid %v", len(pr.OwnText), utf8.ValidString(pr.OwnText))
 		}
 	})
 }

@@ -123,7 +123,7 @@ func (e *env) change(ref string, req filing.Request) {
 	}
 }
 
-// sent returns the mailparse.Message-ID of the email of kind sent about ref.
+// sent returns the Message-ID of the email of kind sent about ref.
 func (e *env) sent(ref string, kind filing.EmailKind) string {
 	e.t.Helper()
 	rows, err := e.st.ListOutbox(e.ctx, store.OutboxFilter{FilingRef: ref})
@@ -173,7 +173,7 @@ func (e *env) emails(kind filing.EmailKind, to string) int {
 	return n
 }
 
-// inbound returns the recorded message with this mailparse.Message-ID.
+// inbound returns the recorded message with this Message-ID.
 func (e *env) inbound(messageID string) store.InboundMessage {
 	e.t.Helper()
 	id, err := e.st.InboundIDByMessageID(e.ctx, messageID)

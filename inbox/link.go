@@ -72,14 +72,14 @@ const (
 // linkKeys are the lookups one message needs, extracted without I/O so a
 // batch's lookups can be made together.
 type linkKeys struct {
-	inReplyTo  []string // our mailparse.Message-IDs only
-	references []string // our mailparse.Message-IDs only, nearest first
+	inReplyTo  []string // our Message-IDs only
+	references []string // our Message-IDs only, nearest first
 	tags       []string
 	refs       []string
 	icps       []string
 	domains    []domainMention
 	sender     string
-	bounced    []string // a bounce's original mailparse.Message-IDs
+	bounced    []string // a bounce's original Message-IDs
 }
 
 // domainMention is a domain found in text with its parent domains, most
@@ -445,7 +445,7 @@ type Linker struct {
 	Own Own
 }
 
-// Link applies the rules in order: our mailparse.Message-ID in In-Reply-To, then in
+// Link applies the rules in order: our Message-ID in In-Reply-To, then in
 // References; the reference tag in the subject; a filing reference, an ICP
 // number, a domain in the subject or text; the sender's only open filing.
 // A bounce is linked only through the email that bounced.

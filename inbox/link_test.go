@@ -256,57 +256,66 @@ func TestClassify(t *testing.T) {
 
 func TestDecide(t *testing.T) {
 	dir := testDirectory()
-	a := dir.filings[0] // returned, zhangsan
-	d := dir.filings[3] // draft, lisi
+	a := dir.filings[0] // returned by the bureau, zhangsan
+	d := dir.filings[3] // a draft never returned, lisi
+	provider := dir.filings[3]
+	returned, deadline := *a.ReturnedAt, *a.Deadline
+	provider.ReturnedAt, provider.Deadline, provider.ReturnSource = &returned, &deadline, filing.ReturnedByProvider
 	in := func(day int) time.Time { return time.Date(2026, 12, day, 12, 0, 0, 0, time.UTC) }
 	replyToReturn := &store.SentMessage{Kind: "filing_returned", FilingID: 1}
-	cases := []struct {
-		name   string
-		m      *mailparse.Message
-		class  Classification
-		link   Link
-		at     time.Time
-		want   Decision
-		intent bool
-	}{
-		{"intent words", msg("zhangsan@example.cn", "备案", "网站已修改，请重新审核。"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionResubmission, true},
-		{"reply to the return notice", msg("zhangsan@example.cn", "Re: 退回", "好的"), ClassHuman, Link{Filing: &a, Rule: RuleInReplyTo, Replied: replyToReturn}, in(3), DecisionResubmission, true},
-		{"late", msg("zhangsan@example.cn", "", "已修改"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(9), DecisionLateResubmission, true},
-		{"question only", msg("zhangsan@example.cn", "请问", "为什么被退回？"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionCorrespondence, false},
-		{"negated", msg("zhangsan@example.cn", "", "我还没有重新提交，请问怎么改？"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionCorrespondence, false},
+	replyToAck := &store.SentMessage{Kind: "resubmission_received", FilingID: 1}
+	p := NewProcessor(nil, ProcessorConfig{Own: testOwn})
+	type tc struct {
+		name       string
+		m          *mailparse.Message
+		class      Classification
+		link       Link
+		at         time.Time
+		want       Decision
+		needsReply bool
+	}
+	cases := []tc{
+		{"done", msg("zhangsan@example.cn", "备案", "网站已修改，请重新审核。"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionResubmission, false},
+		{"a threaded reply alone is no intent", msg("zhangsan@example.cn", "Re: 退回", "好的"), ClassHuman, Link{Filing: &a, Rule: RuleInReplyTo, Replied: replyToReturn}, in(3), DecisionCorrespondence, false},
+		{"review request answering the return", msg("zhangsan@example.cn", "Re: 退回", "请审核"), ClassHuman, Link{Filing: &a, Rule: RuleInReplyTo, Replied: replyToReturn}, in(3), DecisionResubmission, false},
+		{"review request alone", msg("zhangsan@example.cn", "备案", "请审核"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionCorrespondence, false},
+		{"question and extension in reply to the return", msg("zhangsan@example.cn", "Re: 退回", "还没改好，请问能否延期？"), ClassHuman, Link{Filing: &a, Rule: RuleInReplyTo, Replied: replyToReturn}, in(3), DecisionCorrespondence, true},
+		{"late", msg("zhangsan@example.cn", "", "已修改"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(9), DecisionLateResubmission, false},
+		{"done and an unrelated question", msg("zhangsan@example.cn", "", "已经改好了，请问多久能审核完？"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionResubmission, true},
+		{"question only", msg("zhangsan@example.cn", "请问", "为什么被退回？"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionCorrespondence, true},
+		{"negated", msg("zhangsan@example.cn", "", "我还没有来得及重新提交"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionCorrespondence, false},
 		{"quoted intent", msg("zhangsan@example.cn", "", "收到\n\n------------------ 原始邮件 ------------------\n发件人: icp@example.cn\n请修改后重新提交"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, in(3), DecisionCorrespondence, false},
-		{"draft is not the applicant's to resubmit", msg("lisi@example.com", "", "已修改"), ClassHuman, Link{Filing: &d, Rule: RuleReference}, in(3), DecisionCorrespondence, true},
+		{"a draft never returned", msg("lisi@example.com", "", "已修改"), ClassHuman, Link{Filing: &d, Rule: RuleReference}, in(3), DecisionCorrespondence, false},
+		{"a provider return answered", msg("lisi@example.com", "", "已重新提交"), ClassHuman, Link{Filing: &provider, Rule: RuleReference}, in(3), DecisionResubmission, false},
+		{"misread acknowledgement", msg("zhangsan@example.cn", "Re: 已收到您的重新提交", "我还没提交"), ClassHuman, Link{Filing: &a, Rule: RuleInReplyTo, Replied: replyToAck}, in(3), DecisionCorrespondence, true},
 		{"forged sender", msg("attacker@example.com", "", "已修改"), ClassHuman, Link{Filing: &a, Rule: RuleReference}, in(3), DecisionUnverified, false},
 		{"unlinked", msg("x@example.com", "", "已修改"), ClassHuman, Link{}, in(3), DecisionUnmatched, false},
 		{"auto-reply", msg("zhangsan@example.cn", "", "已修改"), ClassAutoReply, Link{Filing: &a}, in(3), DecisionIgnored, false},
 		{"own", msg("icp@example.cn", "", ""), ClassOwn, Link{}, in(3), DecisionIgnored, false},
 		{"bounce", msg("mailer-daemon@example.com", "", ""), ClassBounce, Link{}, in(3), DecisionBounce, false},
-		{"before the return", msg("zhangsan@example.cn", "", "已修改"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), DecisionCorrespondence, true},
+		{"before the return", msg("zhangsan@example.cn", "", "已修改"), ClassHuman, Link{Filing: &a, Rule: RuleSender}, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), DecisionCorrespondence, false},
 	}
 	// IMAP arrival times have whole seconds: a reply arriving in the same
 	// second as the return (the demo does that) is not "before the return".
 	sameSecond := a
 	returnedAt := in(3).Add(700 * time.Millisecond)
 	sameSecond.ReturnedAt = &returnedAt
-	cases = append(cases, struct {
-		name   string
-		m      *mailparse.Message
-		class  Classification
-		link   Link
-		at     time.Time
-		want   Decision
-		intent bool
-	}{"reply in the second of the return", msg("zhangsan@example.cn", "Re: 退回", "好的"), ClassHuman,
-		Link{Filing: &sameSecond, Rule: RuleInReplyTo, Replied: replyToReturn}, in(3), DecisionResubmission, true})
+	cases = append(cases, tc{"reply in the second of the return", msg("zhangsan@example.cn", "Re: 退回", "已修改"), ClassHuman,
+		Link{Filing: &sameSecond, Rule: RuleInReplyTo, Replied: replyToReturn}, in(3), DecisionResubmission, false})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			v := decide(c.m, nil, c.class, "", c.link, c.at)
-			if v.Decision != c.want || (v.Intent != "") != c.intent {
-				t.Fatalf("decision %s intent %q (%s), want %s intent %v", v.Decision, v.Intent, v.Why, c.want, c.intent)
+			pr := p.Prepare(context.Background(), c.m, nil, nil)
+			pr.Class = c.class
+			v := decide(pr, c.link, c.at, false)
+			if v.Decision != c.want || v.NeedsReply != c.needsReply {
+				t.Fatalf("decision %s needs reply %v (%s), want %s %v", v.Decision, v.NeedsReply, v.Why(), c.want, c.needsReply)
+			}
+			if v.Decision == DecisionResubmission && v.Understood == "" {
+				t.Fatalf("a resubmission without the sentence it was read from: %+v", v)
 			}
 		})
 	}
-	v := decide(msg("zhangsan@example.cn", "", ""), errParseTest, ClassHuman, "", Link{Filing: &a}, in(3))
+	v := decide(&Prepared{Msg: msg("zhangsan@example.cn", "", ""), ParseErr: errParseTest}, Link{Filing: &a}, in(3), false)
 	if v.Decision != DecisionUnmatched {
 		t.Fatalf("unparseable: %s", v.Decision)
 	}
@@ -353,14 +362,3 @@ func TestCachedDirectoryBatchesLookups(t *testing.T) {
 	}
 }
 
-func TestFindIntent(t *testing.T) {
-	for in, want := range map[string]string{
-		"网站已修改，请审核": "已修改", "我还没有重新提交": "", "I have RESUBMITTED it": "resubmit", "I have not resubmitted": "",
-		"Please Review Again": "please review again", "未修改。但是已更正": "已更正", "": "", "İstanbul resubmit": "resubmit",
-		"請重新審核，謝謝": "請重新審核",
-	} {
-		if got := findIntent(in); got != want {
-			t.Errorf("findIntent(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

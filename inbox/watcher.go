@@ -19,6 +19,7 @@ import (
 
 	"example.com/icpdesk/config"
 	"example.com/icpdesk/mailparse"
+	"example.com/icpdesk/senderauth"
 	"example.com/icpdesk/store"
 )
 
@@ -43,6 +44,7 @@ type Config struct {
 	ReconnectMax     time.Duration
 	AckLimitPerHour  int // per sender; 0 sends none
 	Own              Own
+	Auth             senderauth.Config
 	// DisableIdle polls even when the server offers IDLE.
 	DisableIdle bool
 
@@ -65,15 +67,18 @@ const (
 )
 
 // FromConfig builds a watcher configuration from the daemon's: the [imap]
-// section, the IMAP password from the environment, the desk's own addresses.
-func FromConfig(c *config.Config) (Config, error) {
+// and [inbox] sections, the IMAP password from the environment, the desk's
+// own addresses. subjectPhrases are our emails' subject wording
+// (templates.Renderer.SubjectPhrases).
+func FromConfig(c *config.Config, subjectPhrases []string) (Config, error) {
 	m := c.IMAP
 	cfg := Config{
 		Host: m.Host, Port: m.Port, Security: m.Security, Username: m.Username, Password: c.Secrets.IMAPPassword,
 		Mailbox: m.Mailbox, ProcessedMailbox: m.ProcessedMailbox, MaxMessageSize: int64(m.MaxMessageSize),
 		Batch: m.Batch, PollInterval: m.PollInterval.Duration, IdleRefresh: m.IdleRefresh.Duration,
 		ReconnectMax: m.ReconnectMax.Duration, AckLimitPerHour: m.AckLimitPerHour,
-		Own: OwnFromConfig(c),
+		Own:  OwnFromConfig(c, subjectPhrases),
+		Auth: AuthFromConfig(c),
 	}
 	if m.CAFile != "" {
 		pem, err := os.ReadFile(m.CAFile)
@@ -89,9 +94,15 @@ func FromConfig(c *config.Config) (Config, error) {
 	return cfg, nil
 }
 
+// AuthFromConfig is the [inbox] section's sender authentication.
+func AuthFromConfig(c *config.Config) senderauth.Config {
+	return senderauth.Config{TrustedAuthServIDs: c.Inbox.TrustedAuthServIDs, VerifyDKIM: c.Inbox.VerifyDKIM}
+}
+
 // OwnFromConfig is the desk's own mail: the desk mailbox, the sender
-// address, staff, and the domain of the mailparse.Message-IDs it gives.
-func OwnFromConfig(c *config.Config) Own {
+// address, staff, the domain of the Message-IDs it gives, and the wording of
+// its subjects.
+func OwnFromConfig(c *config.Config, subjectPhrases []string) Own {
 	own := Own{MessageIDDomain: c.MailDomain(), Addresses: []string{c.Desk.Address}}
 	if c.SMTP.From != "" {
 		if a := mailparse.ParseAddress(c.SMTP.From); a.Addr != "" {
@@ -100,7 +111,7 @@ func OwnFromConfig(c *config.Config) Own {
 	}
 	// Staff writing to the desk mailbox are the desk, not applicants: their
 	// mail must never trigger an unverified-sender notice to an applicant.
-	return Own{MessageIDDomain: own.MessageIDDomain, Addresses: append(own.Addresses, c.Desk.Staff...)}
+	return Own{MessageIDDomain: own.MessageIDDomain, Addresses: append(own.Addresses, c.Desk.Staff...), SubjectPhrases: subjectPhrases}
 }
 
 func (c *Config) setDefaults() {
@@ -178,6 +189,7 @@ type Stats struct {
 	Duplicates       int64 // already recorded: only moved
 	Unparseable      int64
 	Oversize         int64
+	NeedsReply       int64 // messages that asked staff for an answer
 	Moved            int64
 	MoveFailures     int64
 	Reconnects       int64
@@ -199,6 +211,7 @@ type MessageEvent struct {
 	Classification Classification
 	Decision       Decision
 	Duplicate      bool
+	NeedsReply     bool
 	Filing         string
 	CommittedAt    time.Time
 	Latency        time.Duration // arrival at the server → commit
@@ -256,7 +269,8 @@ func NewWatcher(st *store.Store, cfg Config, opts ...Option) (*Watcher, error) {
 	for _, o := range opts {
 		o(w)
 	}
-	w.proc = NewProcessor(st, cfg.Own, cfg.AckLimitPerHour, w.log)
+	w.proc = NewProcessor(st, ProcessorConfig{Own: cfg.Own, AckLimitPerHour: cfg.AckLimitPerHour, Auth: cfg.Auth, Log: w.log})
+	w.proc.recovered = w.recovered
 	return w, nil
 }
 
@@ -275,7 +289,7 @@ type Summary struct {
 	Unparseable int
 	ByDecision  map[Decision]int
 	// Rescan is set when the mailbox's UIDVALIDITY changed: every message was
-	// looked at again, and those already recorded were recognised by mailparse.Message-ID.
+	// looked at again, and those already recorded were recognised by Message-ID.
 	Rescan bool
 }
 
@@ -499,28 +513,29 @@ func (w *Watcher) setError(err error) {
 }
 
 // counted updates the counters after a commit.
-func (w *Watcher) counted(b *batch, committed time.Time) {
+func (w *Watcher) counted(b *batch, outs []Outcome, committed time.Time) {
 	w.mu.Lock()
-	var events []MessageEvent
-	for _, it := range b.items {
-		ev := MessageEvent{UID: it.uid, MessageID: it.msg.MessageID, Classification: it.verdict.Class,
-			Decision: it.verdict.Decision, Duplicate: it.duplicate, CommittedAt: committed}
-		if f := it.verdict.Link.Filing; f != nil {
-			ev.Filing = f.Reference
+	events := make([]MessageEvent, 0, len(outs))
+	for _, o := range outs {
+		ev := MessageEvent{UID: o.UID, MessageID: o.MessageID, Classification: o.Verdict.Class,
+			Decision: o.Verdict.Decision, Duplicate: o.Duplicate, NeedsReply: o.Verdict.NeedsReply, CommittedAt: committed,
+			Filing: filingRef(o.Verdict)}
+		if !o.Internal.IsZero() {
+			ev.Latency = max(0, committed.Sub(o.Internal))
 		}
-		if !it.internal.IsZero() {
-			ev.Latency = max(0, committed.Sub(it.internal))
-		}
-		if it.duplicate {
+		if o.Duplicate {
 			w.stats.Duplicates++
 		} else {
 			w.stats.Ingested++
-			w.stats.ByClassification[it.verdict.Class]++
-			w.stats.ByDecision[it.verdict.Decision]++
-			if it.parseErr != nil {
+			w.stats.ByClassification[o.Verdict.Class]++
+			w.stats.ByDecision[o.Verdict.Decision]++
+			if o.Verdict.NeedsReply {
+				w.stats.NeedsReply++
+			}
+			if o.Unparseable {
 				w.stats.Unparseable++
 			}
-			if it.oversize {
+			if o.Oversize {
 				w.stats.Oversize++
 			}
 			w.stats.LatencyTotal += ev.Latency

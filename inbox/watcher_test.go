@@ -126,7 +126,7 @@ func testEndToEnd(t *testing.T, srv *inboxtest.Server, d store.Dialect) {
 	add(mailtest.Bounce(returnC, "lisi@example.com"),
 		expect{id: "dsn-" + returnC, class: ClassBounce, decision: DecisionBounce, filing: refC, rule: RuleBounce})
 	add(mailtest.AutoReply("zhangsan@example.cn", returnA),
-		expect{id: "auto-zhangsan@example.cn", class: ClassAutoReply, decision: DecisionIgnored, filing: refA, rule: RuleInReplyTo, verified: true})
+		expect{id: "auto-zhangsan@example.cn", class: ClassAutoReply, decision: DecisionIgnored, filing: refA, rule: RuleInReplyTo, verified: false})
 	add(mailtest.Mail{From: "icp@example.cn", Subject: "[ICP#" + refA + "] 抄送", MessageID: mid("own")}.Bytes(),
 		expect{id: mid("own"), class: ClassOwn, decision: DecisionIgnored})
 	add(mailtest.Mail{From: "nobody@example.com", Subject: "你好", MessageID: mid("unmatched"), Body: []byte("请问怎么备案？")}.Bytes(),
@@ -235,9 +235,29 @@ func testEndToEnd(t *testing.T, srv *inboxtest.Server, d store.Dialect) {
 	if len(done) != len(want) {
 		t.Errorf("%d messages in the processed mailbox, want %d", len(done), len(want))
 	}
+	// Those that opened work for staff stay unread, so they stand out in a
+	// mail client too; the others are marked read.
+	items, err := e.st.ListWorkItems(e.ctx, store.WorkFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forStaff := map[int64]bool{}
+	for _, w := range items {
+		if w.InboundID != nil {
+			forStaff[*w.InboundID] = true
+		}
+	}
+	if len(forStaff) == 0 {
+		t.Error("no message opened work for staff")
+	}
 	for _, m := range done {
-		if !m.Has(imap.FlagSeen) {
-			t.Errorf("processed message %d not flagged seen: %v", m.UID, m.Flags)
+		pm, _ := mailparse.ParseBytes(m.Raw, mailparse.ParseOptions{})
+		id, err := e.st.InboundIDByMessageID(e.ctx, pm.MessageID)
+		if err != nil {
+			continue // a message without a Message-ID is recorded under a synthesised one
+		}
+		if m.Has(imap.FlagSeen) == forStaff[id] {
+			t.Errorf("processed message %d (<%s>): seen %v, but it opened work for staff: %v", m.UID, pm.MessageID, m.Has(imap.FlagSeen), forStaff[id])
 		}
 	}
 
@@ -404,7 +424,7 @@ func TestUIDValidityChange(t *testing.T) {
 		m1 := mailtest.Mail{From: "zhangsan@example.cn", Subject: "[ICP#" + refA + "] 已修改", MessageID: mid("uv1")}.Bytes()
 		m2 := mailtest.Mail{From: "wangwu@example.com", Subject: "[ICP#" + refF + "] 已修改", MessageID: mid("uv2")}.Bytes()
 		m3 := mailtest.Mail{From: "lisi@example.com", Subject: "[ICP#" + refC + "] 已修改", MessageID: mid("uv3")}.Bytes()
-		noID := mailtest.Mail{From: "nobody@example.com", Subject: "no mailparse.Message-ID", Body: []byte("hello")}.Bytes()
+		noID := mailtest.Mail{From: "nobody@example.com", Subject: "no Message-ID", Body: []byte("hello")}.Bytes()
 		srv.Append(t, m1, time.Time{})
 		w := e.watcher(e.config())
 		if _, err := w.PollOnce(e.ctx); err != nil {
@@ -566,7 +586,7 @@ func TestMoveFallback(t *testing.T) {
 			t.Fatalf("search %v %v", uids, err)
 		}
 		w.cfg.ProcessedMailbox = "No/Such/Mailbox"
-		if err := s.move(e.ctx, uids); err == nil {
+		if err := s.move(e.ctx, uids, nil); err == nil {
 			t.Fatal("move to a missing mailbox succeeded")
 		}
 		left := srv.Messages(t, srv.Mailbox)

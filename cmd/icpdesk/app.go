@@ -6,12 +6,17 @@ import (
 	"io"
 	"log/slog"
 	"os/user"
+	"strings"
 
 	"github.com/spf13/pflag"
 
 	"example.com/icpdesk/config"
+	"example.com/icpdesk/desk"
+	"example.com/icpdesk/filing"
+	"example.com/icpdesk/inbox"
 	"example.com/icpdesk/daemon"
 	"example.com/icpdesk/store"
+	"example.com/icpdesk/templates"
 )
 
 // app is what a command runs with: I/O, global flags, and lazily loaded
@@ -25,9 +30,11 @@ type app struct {
 
 	configPath string
 	dbURL      string
+	as         string // --as: the staff member the audit trail records
 
-	cfg   *config.Config
-	store *store.Store
+	cfg      *config.Config
+	store    *store.Store
+	renderer *templates.Renderer
 	// skipSchemaCheck is set by the commands that run on an outdated schema
 	// (migrate, serve).
 	skipSchemaCheck bool
@@ -40,6 +47,7 @@ type app struct {
 func (a *app) globalFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&a.configPath, "config", a.configPath, "configuration `FILE` (TOML; also ICPDESK_CONFIG)")
 	fs.StringVar(&a.dbURL, "db", a.dbURL, "database `URL`: postgres://… or sqlite:///path (also ICPDESK_DATABASE_URL)")
+	fs.StringVar(&a.as, "as", a.as, "the staff member `NAME` the audit trail records for an action (default: ICPDESK_STAFF, else the OS user)")
 }
 
 // config loads and validates the configuration once; every problem in it is
@@ -100,6 +108,67 @@ func (a *app) logger() (*slog.Logger, error) {
 	return newLogger(a.stderr, cfg.Log.Format, level), nil
 }
 
+// staff is the actor of a command-line action.
+func (a *app) staff() store.Actor {
+	return store.Actor{Name: a.staffName(), Kind: filing.ActorStaff}
+}
+
+// processor builds the inbox's decision maker from the configuration, as
+// the watcher has it.
+func (a *app) processor(ctx context.Context) (*inbox.Processor, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.db(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.templates()
+	if err != nil {
+		return nil, err
+	}
+	return inbox.NewProcessor(s, inbox.ProcessorConfig{Own: inbox.OwnFromConfig(cfg, r.SubjectPhrases()),
+		AckLimitPerHour: cfg.IMAP.AckLimitPerHour, Auth: inbox.AuthFromConfig(cfg)}), nil
+}
+
+// templates loads the email templates once.
+func (a *app) templates() (*templates.Renderer, error) {
+	if a.renderer != nil {
+		return a.renderer, nil
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	r, err := daemon.Templates(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.renderer = r
+	return r, nil
+}
+
+// deskService is the staff actions' service.
+type deskService = *desk.Service
+
+// desk builds the staff actions' service.
+func (a *app) desk(ctx context.Context) (*desk.Service, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.db(ctx)
+	if err != nil {
+		return nil, err
+	}
+	proc, err := a.processor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return desk.New(s, proc, cfg.Fingerprinter), nil
+}
+
 func (a *app) close() {
 	if a.store != nil {
 		a.store.Close()
@@ -108,6 +177,9 @@ func (a *app) close() {
 
 // staffName is who the audit trail records for a command-line action.
 func (a *app) staffName() string {
+	if n := strings.TrimSpace(a.as); n != "" {
+		return n
+	}
 	if n := a.getenv("ICPDESK_STAFF"); n != "" {
 		return n
 	}

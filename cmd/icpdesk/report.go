@@ -28,6 +28,10 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // exit code 2, nothing more to say.
 var errUsageShown = errors.New("usage shown")
 
+// errSilent ends a command that has said what went wrong on stdout (a
+// corpus that did not pass): exit code 1, nothing more to say.
+var errSilent = errors.New("failed")
+
 // report prints what went wrong in cmd and returns the exit code. A mistake
 // in the command line is one line and a hint, never the whole usage; a
 // failure is one line per problem.
@@ -44,6 +48,8 @@ func (a *app) report(cmd *cobra.Command, err error) int {
 	switch {
 	case errors.Is(err, errUsageShown):
 		return exitUsage
+	case errors.Is(err, errSilent):
+		return exitRuntime
 	case errors.As(err, &ue) || !a.ran:
 		// Before the command's own code ran, an error is cobra's: an unknown
 		// flag or command, a missing value.

@@ -1,0 +1,187 @@
+// Command gen writes the inbox decision corpus: every message under
+// inbox/testdata/corpus/mail/, the world they are judged against
+// (world.json) and the decisions they must get (expect.tsv). Everything is
+// derived from fixed dates, fixed ids and a fixed DKIM seed, so running it
+// twice gives the same bytes.
+//
+//	cd /work/main && go run ./inbox/testdata/corpus/gen          # write
+//	cd /work/main && go run ./inbox/testdata/corpus/gen -check   # write, then re-read every file
+//
+// The expectations follow the rules of issue 10 ("Decide from what the
+// applicant wrote", "Authenticate the sender"), not what the code does.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+func main() {
+	dir := flag.String("dir", "inbox/testdata/corpus", "corpus directory")
+	check := flag.Bool("check", false, "after writing, parse every message back and print what was read")
+	flag.Parse()
+
+	build()
+	seen := map[string]bool{}
+	for _, c := range cases {
+		if seen[c.Name] {
+			fail("duplicate name %s", c.Name)
+		}
+		seen[c.Name] = true
+		if c.Raw == nil {
+			fail("%s: no message", c.Name)
+		}
+	}
+	mailDir := filepath.Join(*dir, "mail")
+	if err := os.MkdirAll(mailDir, 0o755); err != nil {
+		fail("%v", err)
+	}
+	// remove messages of earlier runs that no longer exist
+	old, _ := filepath.Glob(filepath.Join(mailDir, "*.eml"))
+	for _, f := range old {
+		if !seen[strings.TrimSuffix(filepath.Base(f), ".eml")] {
+			os.Remove(f)
+		}
+	}
+	for _, c := range cases {
+		write(filepath.Join(mailDir, c.Name+".eml"), c.Raw)
+	}
+	write(filepath.Join(*dir, "world.json"), worldJSON())
+	write(filepath.Join(*dir, "expect.tsv"), expectTSV())
+	fmt.Printf("wrote %d messages, world.json and expect.tsv under %s\n", len(cases), *dir)
+	counts := map[string]int{}
+	for _, c := range cases {
+		counts[c.Decision]++
+	}
+	var keys []string
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Printf("  %-18s %d\n", k, counts[k])
+	}
+	if *check {
+		if !runCheck(mailDir) {
+			os.Exit(1)
+		}
+	}
+}
+
+func fail(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "gen: "+format+"\n", a...)
+	os.Exit(1)
+}
+
+func write(path string, b []byte) {
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		fail("%v", err)
+	}
+}
+
+// ---- world.json ----
+
+type worldAccount struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Language string `json:"language"`
+}
+
+type worldFiling struct {
+	Reference    string   `json:"reference"`
+	Account      string   `json:"account"`
+	Stage        string   `json:"stage"`
+	ReturnSource string   `json:"return_source,omitempty"`
+	ReturnedAt   string   `json:"returned_at,omitempty"`
+	Deadline     string   `json:"deadline,omitempty"`
+	Overdue      bool     `json:"overdue"`
+	ICPNumber    string   `json:"icp_number"`
+	Domains      []string `json:"domains"`
+}
+
+type worldSent struct {
+	MessageID string `json:"message_id"`
+	Kind      string `json:"kind"`
+	Filing    string `json:"filing"`
+	Recipient string `json:"recipient"`
+}
+
+type world struct {
+	Now  string `json:"now"`
+	Desk struct {
+		Addresses       []string `json:"addresses"`
+		MessageIDDomain string   `json:"message_id_domain"`
+	} `json:"desk"`
+	Auth struct {
+		TrustedAuthservIDs []string            `json:"trusted_authserv_ids"`
+		VerifyDKIM         bool                `json:"verify_dkim"`
+		TXT                map[string][]string `json:"txt"`
+	} `json:"auth"`
+	Accounts []worldAccount `json:"accounts"`
+	Filings  []worldFiling  `json:"filings"`
+	Sent     []worldSent    `json:"sent"`
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(cst).Format(time.RFC3339)
+}
+
+func worldJSON() []byte {
+	var w world
+	w.Now = rfc3339(now)
+	w.Desk.Addresses = []string{"icp@example.cn"}
+	w.Desk.MessageIDDomain = "example.cn"
+	w.Auth.TrustedAuthservIDs = []string{"mx.example.cn"}
+	w.Auth.VerifyDKIM = true
+	w.Auth.TXT = map[string][]string{dkimSelector + "._domainkey." + dkimDomain: {dkimTXT()}}
+	for _, a := range accounts {
+		w.Accounts = append(w.Accounts, worldAccount{Email: a.Addr, Name: a.Name, Language: a.Lang})
+	}
+	for _, f := range filings {
+		w.Filings = append(w.Filings, worldFiling{Reference: f.Ref, Account: f.Owner.Addr, Stage: f.Stage, ReturnSource: f.Source,
+			ReturnedAt: rfc3339(f.ReturnedAt), Deadline: rfc3339(f.Deadline), Overdue: f.Overdue, ICPNumber: f.ICP, Domains: f.Domains})
+	}
+	for _, s := range sentList {
+		w.Sent = append(w.Sent, worldSent{MessageID: s.ID, Kind: s.Kind, Filing: s.F.Ref, Recipient: s.F.Owner.Addr})
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(w); err != nil {
+		fail("%v", err)
+	}
+	return b.Bytes()
+}
+
+// ---- expect.tsv ----
+
+func expectTSV() []byte {
+	var b strings.Builder
+	b.WriteString("# world: world.json\n")
+	b.WriteString("# Generated by inbox/testdata/corpus/gen (go run ./inbox/testdata/corpus/gen); do not edit by hand.\n")
+	b.WriteString("# file\tclassification\tdecision\tneeds_reply\tauthenticated\n")
+	b.WriteString("# Paths are relative to this file. needs_reply and authenticated: \"-\" is not checked.\n")
+	b.WriteString("# Rules: issue 10, \"Decide from what the applicant wrote\" and \"Authenticate the sender\";\n")
+	b.WriteString("# a message's arrival time is its Date header; now is " + rfc3339(now) + ".\n")
+	g := ""
+	for _, c := range cases {
+		if c.Group != g {
+			g = c.Group
+			b.WriteString("\n# == " + g + "\n")
+		}
+		b.WriteString("# " + c.Note + "\n")
+		fmt.Fprintf(&b, "mail/%s.eml\t%s\t%s\t%s\t%s\n", c.Name, c.Class, c.Decision, c.Needs, c.Auth)
+	}
+	return []byte(b.String())
+}
