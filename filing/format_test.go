@@ -296,8 +296,8 @@ func TestRemoveTags(t *testing.T) {
 	for in, want := range map[string]string{
 		"回复：[ICP#BA-2026-000123] 管局退回备案，请于": "回复： 管局退回备案，请于",
 		"【ICP＃BA-2026-000123】已修改，谢谢":        "已修改，谢谢",
-		"[notatag] x":                        "[notatag] x",
-		"no tags":                            "no tags",
+		"[notatag] x": "[notatag] x",
+		"no tags":     "no tags",
 	} {
 		if got := RemoveTags(in); got != want {
 			t.Errorf("RemoveTags(%q) = %q, want %q", in, got, want)

@@ -361,4 +361,3 @@ func TestCachedDirectoryBatchesLookups(t *testing.T) {
 		t.Fatalf("reply: %+v %v, %d lookups after the prefetch", l, err, under.lookups-before)
 	}
 }
-

@@ -223,8 +223,8 @@ type InboundFilter struct {
 	Unlinked bool
 	// NeedsReply keeps only messages with an open reply_needed or misread item.
 	NeedsReply bool
-	Mailbox  string
-	Limit    int
+	Mailbox    string
+	Limit      int
 }
 
 // ListInbound returns recorded messages without their text, newest first.

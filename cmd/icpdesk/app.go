@@ -11,10 +11,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"example.com/icpdesk/config"
+	"example.com/icpdesk/daemon"
 	"example.com/icpdesk/desk"
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/inbox"
-	"example.com/icpdesk/daemon"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/templates"
 )
