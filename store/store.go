@@ -70,7 +70,12 @@ type Store struct {
 
 	mu       sync.Mutex
 	watchers []chan struct{}
-	leases   map[string]bool // in-process leases (SQLite)
+	leases   map[string]bool // in-process leases and job locks (SQLite)
+
+	// markStmt records one delivery (MarkSent's usual call), prepared once.
+	markOnce sync.Once
+	markStmt *sqlx.Stmt
+	markErr  error
 }
 
 // Option configures a Store.
@@ -283,7 +288,12 @@ func redactURL(raw string) string {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.markStmt != nil {
+		_ = s.markStmt.Close()
+	}
+	return s.db.Close()
+}
 
 // Dialect reports which database this is.
 func (s *Store) Dialect() Dialect { return s.dialect }
