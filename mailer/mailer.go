@@ -884,8 +884,11 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 			return
 		}
 		// The message is ended (and so delivered) only once the previous
-		// delivery is recorded.
-		delivered, err := b.conn.sendEncoded(p.out, b.rec.settled)
+		// delivery is recorded; its own recording starts at its 250.
+		delivered, err := b.conn.sendEncoded(p.out, ending{wait: b.rec.settled, accepted: func() {
+			b.rec.add(store.SentMark{ID: m.ID, SentAt: s.now(), MessageID: p.newID})
+			b.claims.drop(m.ID)
+		}})
 		var unrecorded *unrecordedError
 		if errors.As(err, &unrecorded) {
 			// Deliveries cannot be recorded: this message was abandoned
@@ -911,8 +914,6 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 		switch what {
 		case outcomeSent:
 			s.setResult(nil)
-			b.rec.add(store.SentMark{ID: m.ID, SentAt: s.now(), MessageID: p.newID})
-			b.claims.drop(m.ID)
 			sum.Sent++
 			s.sent.Add(1)
 			if b.log.Enabled(ctx, slog.LevelDebug) {

@@ -174,7 +174,17 @@ func (o *outgoing) free() {
 	}
 }
 
-// unrecordedError is returned by sendEncoded when beforeEnd failed: the
+// ending is what a send does around the message's final dot.
+type ending struct {
+	// wait runs before the dot: the message is delivered only if it
+	// returns nil.
+	wait func() error
+	// accepted runs as soon as the server has accepted the message (its
+	// 250), before the RSET that follows.
+	accepted func()
+}
+
+// unrecordedError is returned by sendEncoded when end.wait failed: the
 // message was abandoned before its final dot, so the server discards it.
 type unrecordedError struct{ err error }
 
@@ -190,11 +200,12 @@ func (e *unrecordedError) Unwrap() error { return e.err }
 // them (the step and the server's reply). delivered is true once the server
 // has accepted the message, even if the RSET afterwards failed.
 //
-// beforeEnd, if not nil, runs once the content is written, before the final
+// end.wait, if set, runs once the content is written, before the final
 // dot that delivers it. If it fails, the connection is closed instead (the
 // server discards a message whose DATA never ended, RFC 5321 §4.1.1.4) and
-// an *unrecordedError is returned.
-func (c *conn) sendEncoded(o *outgoing, beforeEnd func() error) (delivered bool, err error) {
+// an *unrecordedError is returned. end.accepted, if set, runs right after
+// the server's 250.
+func (c *conn) sendEncoded(o *outgoing, end ending) (delivered bool, err error) {
 	if c.sc == nil {
 		return false, errors.New("no SMTP session")
 	}
@@ -243,14 +254,17 @@ func (c *conn) sendEncoded(o *outgoing, beforeEnd func() error) (delivered bool,
 	if _, err := w.Write(o.data.Bytes()); err != nil {
 		return false, newSendError(mail.ErrWriteContent, o, err)
 	}
-	if beforeEnd != nil {
-		if err := beforeEnd(); err != nil {
+	if end.wait != nil {
+		if err := end.wait(); err != nil {
 			c.abort()
 			return false, &unrecordedError{err: err}
 		}
 	}
 	if err := w.Close(); err != nil {
 		return false, newSendError(mail.ErrSMTPDataClose, o, err)
+	}
+	if end.accepted != nil {
+		end.accepted()
 	}
 	if err := c.sc.Reset(); err != nil {
 		return true, newSendError(mail.ErrSMTPReset, o, err)
