@@ -71,7 +71,14 @@ type SMTP struct {
 	Workers   int      `toml:"workers"`
 	Batch     int      `toml:"batch"`
 	Sweep     Duration `toml:"sweep"` // periodic outbox check besides wake-ups
-	DKIM      DKIM     `toml:"dkim"`
+	// ClaimLease is how long a worker's claim on the emails it sends lasts
+	// unless renewed; it renews it while it sends. When a worker dies, its
+	// emails are taken back within this time.
+	ClaimLease Duration `toml:"claim_lease"`
+	// BounceAddress, when set, is the envelope sender of every email with
+	// {token} replaced by the email's own random token (VERP).
+	BounceAddress string `toml:"bounce_address"`
+	DKIM          DKIM   `toml:"dkim"`
 }
 
 // DKIM signing of outgoing mail; off unless a key file is set.
@@ -178,7 +185,7 @@ func Default() Config {
 			Host: "smtp.example.cn", Port: 587, Security: "starttls",
 			Timeout: Duration{30 * time.Second}, MaxAge: Duration{72 * time.Hour},
 			RetryBase: Duration{30 * time.Second}, RetryMax: Duration{time.Hour},
-			Workers: 1, Batch: 50, Sweep: Duration{time.Minute},
+			Workers: 1, Batch: 50, Sweep: Duration{time.Minute}, ClaimLease: Duration{time.Minute},
 		},
 		IMAP: IMAP{
 			Host: "imap.example.cn", Port: 993, Security: "tls",
@@ -211,11 +218,15 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		decodeErrs, err := decode(string(data), &cfg)
+		md, decodeErrs, err := decode(string(data), &cfg)
 		if err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
 		errs = append(errs, decodeErrs...)
+		if !md.IsDefined("smtp", "claim_lease") {
+			// The default follows a longer timeout: a claim must outlive a send.
+			cfg.SMTP.ClaimLease.Duration = max(cfg.SMTP.ClaimLease.Duration, 2*cfg.SMTP.Timeout.Duration)
+		}
 	}
 	if u := getenv(EnvDatabaseURL); u != "" {
 		cfg.Database.URL = u
@@ -338,6 +349,16 @@ func (c *Config) validate() []error {
 	positive("smtp.sweep", s.Sweep)
 	if s.RetryMax.Duration < s.RetryBase.Duration {
 		bad("smtp.retry_max", "is shorter than smtp.retry_base")
+	}
+	if s.ClaimLease.Duration < 2*s.Timeout.Duration {
+		// A send may take the whole timeout; the claim must outlive it with
+		// room for a renewal.
+		bad("smtp.claim_lease", "%v must be at least twice smtp.timeout (%v)", s.ClaimLease.Duration, s.Timeout.Duration)
+	}
+	if s.BounceAddress != "" {
+		if err := CheckBounceAddress(s.BounceAddress); err != nil {
+			bad("smtp.bounce_address", "%v", err)
+		}
 	}
 	if s.Workers < 1 || s.Workers > 32 {
 		bad("smtp.workers", "%d is out of range 1–32", s.Workers)

@@ -241,3 +241,64 @@ func TestNotATable(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestClaimLease(t *testing.T) {
+	cfg, err := Load(write(t, "[smtp]\ntimeout = \"90s\"\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SMTP.ClaimLease.Duration != 3*time.Minute {
+		t.Fatalf("claim_lease %v follows no longer timeout", cfg.SMTP.ClaimLease)
+	}
+	if _, err := Load(write(t, "[smtp]\ntimeout = \"30s\"\nclaim_lease = \"45s\"\n"), env(nil)); err == nil || !strings.Contains(err.Error(), "smtp.claim_lease") {
+		t.Fatalf("a claim shorter than two sends: %v", err)
+	}
+	cfg, err = Load(write(t, "[smtp]\ntimeout = \"5s\"\nclaim_lease = \"10s\"\n"), env(nil))
+	if err != nil || cfg.SMTP.ClaimLease.Duration != 10*time.Second {
+		t.Fatalf("claim_lease 10s: %v %v", cfg, err)
+	}
+}
+
+func TestBounceAddress(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		ok      bool
+	}{
+		{"bounces+{token}@example.cn", true},
+		{"{token}@bounces.example.cn", true},
+		{"b-{token}-x@example.cn", true},
+		{"bounces@example.cn", false},                 // no token
+		{"bounces+{token}{token}@example.cn", false},  // twice
+		{"bounces@{token}.example.cn", false},         // in the domain
+		{"Desk <bounces+{token}@example.cn>", false},  // not a plain address
+		{"bounces+{token}", false},                    // no domain
+		{"bounces+{token}@example.cn, x@y.cn", false}, // a list
+		{"bounces {token}@example.cn", false},
+		{strings.Repeat("b", 40) + "+{token}@example.cn", false}, // local part over 64
+	} {
+		err := CheckBounceAddress(tc.pattern)
+		if (err == nil) != tc.ok {
+			t.Errorf("CheckBounceAddress(%q): %v, want ok=%v", tc.pattern, err, tc.ok)
+		}
+	}
+	if _, err := Load(write(t, "[smtp]\nbounce_address = \"bounces@example.cn\"\n"), env(nil)); err == nil || !strings.Contains(err.Error(), "smtp.bounce_address") {
+		t.Fatalf("bad bounce_address accepted: %v", err)
+	}
+	const pattern = "bounces+{token}@example.cn"
+	tok := "00112233445566778899aabbccddeeff"
+	addr := BounceAddress(pattern, tok)
+	if addr != "bounces+"+tok+"@example.cn" {
+		t.Fatalf("address %q", addr)
+	}
+	for _, in := range []string{addr, "<" + addr + ">", strings.ToUpper(addr), " " + addr + " "} {
+		if got, ok := BounceToken(pattern, in); !ok || got != tok {
+			t.Errorf("BounceToken(%q) = %q %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{"bounces@example.cn", "bounces+abc@example.cn", "bounces+" + tok + "@example.com",
+		"other+" + tok + "@example.cn", "bounces+" + tok + "x@example.cn", "bounces+" + strings.Repeat("g", 32) + "@example.cn", ""} {
+		if got, ok := BounceToken(pattern, in); ok {
+			t.Errorf("BounceToken(%q) = %q", in, got)
+		}
+	}
+}

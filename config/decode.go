@@ -17,15 +17,17 @@ import (
 // its key and does not hide the problems of the other keys, and unknown keys
 // are reported beside them. Only a syntax error stops it. A key the document
 // sets replaces the default, lists included.
-func decode(doc string, cfg *Config) ([]error, error) {
+// It returns the document's metadata, so the caller can tell a key set to
+// its default value from one not set.
+func decode(doc string, cfg *Config) (toml.MetaData, []error, error) {
 	var tables map[string]toml.Primitive
 	md, err := toml.Decode(doc, &tables)
 	if err != nil {
-		return nil, err
+		return md, nil, err
 	}
 	var errs []error
 	decodeTable(&md, tables, reflect.ValueOf(cfg).Elem(), nil, &errs)
-	return errs, nil
+	return md, errs, nil
 }
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()

@@ -114,17 +114,17 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 		}
 	}
 	checks := []monitor.Check{
-		{Name: "shutdown", Fn: func(context.Context) error {
+		{Name: "shutdown", Fn: monitor.Ready(func(context.Context) error {
 			if d.stopping.Load() {
 				return errors.New("shutting down")
 			}
 			return nil
-		}},
-		{Name: "database", Fn: st.Ping},
-		{Name: "smtp", Fn: d.Mailer.CheckReady},
+		})},
+		{Name: "database", Fn: monitor.Ready(st.Ping)},
+		{Name: "smtp", Fn: monitor.Ready(d.Mailer.CheckReady)},
 	}
 	if d.Watcher != nil {
-		checks = append(checks, monitor.Check{Name: "imap", Fn: d.Watcher.CheckReady})
+		checks = append(checks, monitor.Check{Name: "imap", Fn: MailboxCheck(cfg, st, d.Watcher).Check})
 	}
 	d.http = &http.Server{
 		Handler:           monitor.Handler(d.Metrics, checks, log.With("service", "http")),
@@ -132,6 +132,31 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return d, nil
+}
+
+// MailboxCheck is the "imap" readiness check: the watcher's own session
+// while it holds the mailbox; on a standby, the status the holder last wrote
+// (store.MailboxStatus, written every store.MailboxStatusEvery).
+func MailboxCheck(cfg *config.Config, st *store.Store, w *inbox.Watcher) monitor.Mailbox {
+	key := store.MailboxKey(cfg.IMAP.Username, cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.Mailbox)
+	return monitor.Mailbox{
+		Here: func(ctx context.Context) (bool, error) {
+			if w.Status().Mode == "standby" {
+				return true, nil
+			}
+			return false, w.CheckReady(ctx)
+		},
+		Held: func(ctx context.Context) (monitor.HolderStatus, bool, error) {
+			ms, ok, err := st.MailboxStatus(ctx, key)
+			h := monitor.HolderStatus{Holder: ms.Holder, Connected: ms.Connected, Mode: ms.Mode, LastError: ms.LastError, At: ms.UpdatedAt}
+			if ms.LastPass != nil {
+				h.LastPass = *ms.LastPass
+			}
+			return h, ok, err
+		},
+		Fresh: 4 * store.MailboxStatusEvery,
+		Zone:  cfg.Policy().Location,
+	}
 }
 
 // SchedulerConfig is the scheduler's configuration from cfg, shared by the

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -288,4 +291,77 @@ func TestThreeReplicas(t *testing.T) {
 		}
 		return true, err
 	})
+}
+
+// TestStandbyReadiness: of two replicas on one mailbox, the standby's
+// /readyz reports the mailbox as held by the other, with the holder's last
+// status, and is ready only while that status is fresh and connected.
+func TestStandbyReadiness(t *testing.T) {
+	dbURL := storetest.URL(t, store.Postgres)
+	mail, err := demo.NewMailServer([]string{demo.DeskAddress, demo.StaffAddress}, demo.Password, "127.0.0.1:0", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mail.Close()
+	cfg := testConfig(t, mail, dbURL)
+	setup, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer setup.Close()
+	if _, err := setup.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reps := []*replica{startReplica(t, "r1", cfg), startReplica(t, "r2", cfg)}
+	defer func() {
+		for _, r := range reps {
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			_ = r.d.Shutdown(sctx)
+			cancel()
+			r.st.Close()
+		}
+	}()
+	var holder, standby *replica
+	waitFor(t, "one replica to hold the mailbox and the other to stand by", func() (bool, error) {
+		holder, standby = nil, nil
+		for _, r := range reps {
+			switch r.d.Watcher.Status().Mode {
+			case "standby":
+				standby = r
+			case "idle", "poll":
+				holder = r
+			}
+		}
+		return holder != nil && standby != nil, nil
+	})
+	readyz := func(r *replica) (int, string) {
+		resp, err := http.Get("http://" + r.d.Addr().String() + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := readyz(holder); code != http.StatusOK {
+		t.Fatalf("the holder: %d %s", code, body)
+	}
+	// The holder's watcher writes its status (the inbox wires this); here
+	// the test writes it as the holder would.
+	key := store.MailboxKey(cfg.IMAP.Username, cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.Mailbox)
+	pass := time.Now()
+	if err := holder.st.SaveMailboxStatus(ctx, store.MailboxStatus{Mailbox: key, Connected: true, Mode: "idle", LastPass: &pass}); err != nil {
+		t.Fatal(err)
+	}
+	code, body := readyz(standby)
+	if code != http.StatusOK || !strings.Contains(body, "held by "+store.ProcessName()+", connected (idle") {
+		t.Fatalf("the standby, the holder connected: %d %s", code, body)
+	}
+	errAt := time.Now()
+	if err := holder.st.SaveMailboxStatus(ctx, store.MailboxStatus{Mailbox: key, Mode: "disconnected", LastError: "IMAP server gone", LastErrorAt: &errAt}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := readyz(standby); code != http.StatusServiceUnavailable || !strings.Contains(body, "not connected: IMAP server gone") {
+		t.Fatalf("the standby, the holder disconnected: %d %s", code, body)
+	}
 }

@@ -41,14 +41,23 @@ func SendTest(ctx context.Context, set Settings, to string, now time.Time) (stri
 		"这是 icpdesk 发出的测试邮件，用于检查发信设置，无需回复。\n"+
 			"This is a test email from icpdesk, checking its SMTP settings. No reply is needed.\n\n"+
 			"服务器 / Server: %s (%s)\n发件人 / From: %s\n时间 / Time: %s\n",
-		set.Addr(), set.Security, set.FromAddress, now.UTC().Format(time.RFC3339)))
-	if err := c.send(m); err != nil {
+		set.Addr(), set.Security, set.FromAddress, now.In(zoneOr(set.Location)).Format(time.RFC3339)))
+	out := encode(m, set.FromAddress, []string{addr}, id)
+	defer out.free()
+	if _, err := c.sendEncoded(out, ending{}); err != nil {
 		if what, _ := classify(err); what == outcomeConnCheck || what == outcomeDropped {
 			return "", &unreachableError{addr: set.Addr(), err: redactSecret(err, set.Password)}
 		}
 		return "", fmt.Errorf("the server refused the test email: %w", redactSecret(err, set.Password))
 	}
 	return id, nil
+}
+
+func zoneOr(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // JanitorStore is what the outbox janitor needs (*store.Store has it).

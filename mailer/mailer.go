@@ -6,9 +6,16 @@
 // ones (5xx) fail the row for good and alert staff. The filing password is
 // erased from a row's payload in the transaction that marks it sent.
 //
-// Delivery is at least once: if the process dies between the SMTP server
-// accepting a message and the row being marked sent, the row's lease expires
-// and the message is sent again, with the same Message-ID.
+// Each worker claims rows under its own name ("host:pid:worker-n") for a
+// short lease, renewed while it sends, so a dead worker's emails are taken
+// back within the lease by any worker, and at once by the process that
+// replaces it on the same machine.
+//
+// Delivery is at least once, and at most one message per worker more than
+// once: a worker records each delivery before it ends the next message (its
+// final dot), so if the process dies, at most the message in flight was
+// accepted by the server and not recorded. It is sent again, with the same
+// Message-ID.
 package mailer
 
 import (
@@ -31,11 +38,13 @@ import (
 // Store is what the mailer needs from the database (*store.Store has it).
 type Store interface {
 	Dialect() store.Dialect
-	ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.OutboxMessage, error)
+	ClaimDue(ctx context.Context, owner string, now time.Time, limit int, lease time.Duration) ([]store.OutboxMessage, error)
+	RenewClaims(ctx context.Context, owner string, ids []int64, now time.Time, lease time.Duration) ([]int64, error)
+	TakeBackDeadClaims(ctx context.Context, now time.Time) (int, error)
 	MarkSent(ctx context.Context, marks []store.SentMark) (int, error)
-	MarkRetry(ctx context.Context, marks []store.RetryMark) (int, error)
+	MarkRetry(ctx context.Context, owner string, marks []store.RetryMark) (int, error)
 	MarkFailed(ctx context.Context, f store.OutboxFailure) (int, error)
-	ReleaseClaims(ctx context.Context, ids []int64) error
+	ReleaseClaims(ctx context.Context, owner string, ids []int64) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	ListenOutbox(ctx context.Context, report func(error)) (<-chan struct{}, error)
 }
@@ -87,6 +96,10 @@ type Service struct {
 
 	sent, retried, failed, panics atomic.Int64
 
+	// tookBack is set once the claims of dead predecessors on this machine
+	// have been taken back (before the first claim).
+	tookBack atomic.Bool
+
 	// last is the latest result of talking to the SMTP server, for /readyz.
 	lastMu sync.Mutex
 	last   Health
@@ -126,10 +139,10 @@ func New(st Store, r Renderer, set Settings, opts ...Option) (*Service, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	// A claim must outlive the slowest case: the next batch is claimed while
-	// the current one is sent, and every message may take the whole timeout.
-	// Workers stop early (releasing the rest) when their lease runs short.
-	s.lease = set.Timeout*time.Duration(2*set.Batch+2) + time.Minute
+	// Short: a worker renews its claims every quarter of it while it
+	// sends, and stops sending (releasing the rest) if renewing fails until
+	// the lease would run out during a send.
+	s.lease = set.claimLease()
 	return s, nil
 }
 
@@ -168,6 +181,15 @@ func (s *Service) setResult(err error) {
 	s.lastMu.Lock()
 	s.last = h
 	s.lastMu.Unlock()
+}
+
+// workerSeq numbers the workers of every service in this process, so
+// that each claims under its own name.
+var workerSeq atomic.Int64
+
+// newOwner names a new worker: "host:pid:worker-n" (store.ProcessName).
+func newOwner() string {
+	return fmt.Sprintf("%s:worker-%d", store.ProcessName(), workerSeq.Add(1))
 }
 
 // Panics is how many panics were recovered (and logged); tests require 0.
@@ -275,14 +297,15 @@ func (s *Service) pokeAll() {
 const errorPause = 5 * time.Second
 
 func (s *Service) worker(ctx context.Context, id int, wake <-chan struct{}) {
-	log := s.log.With("worker", id)
-	for s.workerRound(ctx, log, wake) {
+	owner := newOwner()
+	log := s.log.With("worker", id, "owner", owner)
+	for s.workerRound(ctx, log, owner, wake) {
 	}
 }
 
 // workerRound waits for work and drains once. It returns false when the
 // worker should end. A panic ends the round, not the worker.
-func (s *Service) workerRound(ctx context.Context, log *slog.Logger, wake <-chan struct{}) (more bool) {
+func (s *Service) workerRound(ctx context.Context, log *slog.Logger, owner string, wake <-chan struct{}) (more bool) {
 	pause := time.Duration(0)
 	defer func() {
 		if r := recover(); r != nil {
@@ -302,7 +325,7 @@ func (s *Service) workerRound(ctx context.Context, log *slog.Logger, wake <-chan
 	if s.stopping() || ctx.Err() != nil {
 		return false
 	}
-	sum, err := s.drainSafely(ctx, log)
+	sum, err := s.drainSafely(ctx, log, owner)
 	if err != nil && !errors.Is(err, ErrUnreachable) && ctx.Err() == nil {
 		log.ErrorContext(ctx, "outbox drain failed", "err", err)
 		pause = errorPause
@@ -349,7 +372,7 @@ func (s *Service) nextLook(ctx context.Context) time.Duration {
 
 // drainSafely drains on a fresh connection, closed afterwards: between
 // bursts nothing holds a session the server would time out.
-func (s *Service) drainSafely(ctx context.Context, log *slog.Logger) (sum Summary, err error) {
+func (s *Service) drainSafely(ctx context.Context, log *slog.Logger, owner string) (sum Summary, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.panics.Add(1)
@@ -362,7 +385,7 @@ func (s *Service) drainSafely(ctx context.Context, log *slog.Logger) (sum Summar
 		return sum, err
 	}
 	defer c.close()
-	return s.drain(ctx, c, log)
+	return s.drain(ctx, c, log, owner)
 }
 
 func (s *Service) recoverTop(ctx context.Context, what string) {
@@ -376,7 +399,8 @@ func (s *Service) recoverTop(ctx context.Context, what string) {
 // SMTP server cannot be reached, every due email is rescheduled (or failed
 // if past max_age) and the error wraps ErrUnreachable.
 func (s *Service) DrainOnce(ctx context.Context) (Summary, error) {
-	return s.drainSafely(ctx, s.log)
+	owner := newOwner()
+	return s.drainSafely(ctx, s.log.With("owner", owner), owner)
 }
 
 // claimed is one claim: its rows and, once claimed, the same rows prepared
@@ -394,7 +418,8 @@ type claimed struct {
 // prepares the batch's first messages at once: they are ready when the
 // current batch ends, rather than rendered only then, behind the claim and
 // the recording that compete for the CPU at that moment.
-func (s *Service) claimAsync(ctx context.Context, log *slog.Logger, bg lane) <-chan *claimed {
+func (s *Service) claimAsync(ctx context.Context, b *batchState, bg lane) <-chan *claimed {
+	log := b.log
 	ch := make(chan *claimed, 1)
 	go func() {
 		c := &claimed{ready: make(chan prepared, prepareAhead), stop: make(chan struct{})}
@@ -409,7 +434,11 @@ func (s *Service) claimAsync(ctx context.Context, log *slog.Logger, bg lane) <-c
 			}()
 			qctx, cancel := context.WithTimeout(ctx, dbTimeout)
 			defer cancel()
-			bg.run(func() { c.rows, c.err = s.st.ClaimDue(qctx, s.now(), s.set.Batch, s.lease) })
+			bg.run(func() {
+				s.takeBackDeadClaims(qctx, log)
+				c.rows, c.err = s.st.ClaimDue(qctx, b.owner, s.now(), s.set.Batch, s.lease)
+				b.claims.add(c.rows)
+			})
 		}()
 		ch <- c
 		if c.err != nil {
@@ -429,6 +458,24 @@ func (s *Service) claimAsync(ctx context.Context, log *slog.Logger, bg lane) <-c
 	return ch
 }
 
+// takeBackDeadClaims, before this service's first claim, ends the claims
+// of processes of this machine that died (a previous run of this one,
+// killed), so their emails go out now rather than when their lease runs out.
+func (s *Service) takeBackDeadClaims(ctx context.Context, log *slog.Logger) {
+	if s.tookBack.Load() {
+		return
+	}
+	n, err := s.st.TakeBackDeadClaims(ctx, s.now())
+	if err != nil {
+		log.WarnContext(ctx, "could not take back the claims of dead processes; they are taken back when they expire", "err", err)
+		return
+	}
+	s.tookBack.Store(true)
+	if n > 0 {
+		log.InfoContext(ctx, "took back the emails claimed by a process that died", "emails", n)
+	}
+}
+
 // close stops preparing c's rows and waits until the preparer has ended.
 func (c *claimed) close() {
 	c.once.Do(func() { close(c.stop) })
@@ -440,10 +487,10 @@ func (c *claimed) close() {
 // for a while, not for ever.
 const dbTimeout = 30 * time.Second
 
-// lane runs a drain's background work (claiming, preparing, recording) one
-// task at a time. The sending goroutine and the SMTP session's round trips
-// need a CPU the moment a reply arrives; two background tasks at once would
-// take both of a small machine's, and every reply would wait.
+// lane runs a drain's background work (claiming, preparing, recording
+// failures) one task at a time. The sending goroutine and the SMTP session's
+// round trips need a CPU the moment a reply arrives; two background tasks at
+// once would take both of a small machine's, and every reply would wait.
 type lane chan struct{}
 
 func (l lane) run(fn func()) {
@@ -452,12 +499,119 @@ func (l lane) run(fn func()) {
 	fn()
 }
 
+// claims are the rows a drain holds, each with the end of its lease.
+type claims struct {
+	mu    sync.Mutex
+	until map[int64]time.Time
+}
+
+func (c *claims) add(rows []store.OutboxMessage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range rows {
+		c.until[m.ID] = m.LeaseUntil
+	}
+}
+
+// drop forgets rows whose outcome is decided.
+func (c *claims) drop(id int64) {
+	c.mu.Lock()
+	delete(c.until, id)
+	c.mu.Unlock()
+}
+
+func (c *claims) ids() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := make([]int64, 0, len(c.until))
+	for id := range c.until {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// renewed records a renewal of asked until until: the rows renewed get the
+// new end; the rest that are still held were taken back by another worker
+// after their lease ran out, and are no longer this drain's.
+func (c *claims) renewed(asked, renewed []int64, until time.Time) (lost int) {
+	ok := make(map[int64]bool, len(renewed))
+	for _, id := range renewed {
+		ok[id] = true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range asked {
+		if _, held := c.until[id]; !held {
+			continue
+		}
+		if ok[id] {
+			c.until[id] = until
+		} else {
+			delete(c.until, id)
+			lost++
+		}
+	}
+	return lost
+}
+
+// validAt reports whether the drain holds row id and its lease lasts past t.
+func (c *claims) validAt(id int64, t time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, ok := c.until[id]
+	return ok && t.Before(until)
+}
+
+// heartbeat renews the drain's claims every quarter of the lease until ctx
+// ends. A renewal that fails is tried again at the next beat; meanwhile the
+// leases run down, and the sender stops before one could expire mid-send.
+func (s *Service) heartbeat(ctx context.Context, b *batchState) {
+	defer s.recoverTop(ctx, "heartbeat")
+	t := time.NewTicker(s.lease / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ids := b.claims.ids()
+		if len(ids) == 0 {
+			continue
+		}
+		now := s.now()
+		qctx, cancel := context.WithTimeout(ctx, s.lease/4)
+		renewed, err := s.st.RenewClaims(qctx, b.owner, ids, now, s.lease)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				b.log.WarnContext(ctx, "could not renew the claims on the emails being sent", "emails", len(ids), "err", err)
+			}
+			continue
+		}
+		if lost := b.claims.renewed(ids, renewed, dbTimeOf(now.Add(s.lease))); lost > 0 {
+			b.log.WarnContext(ctx, "emails were taken back by another worker after their claim ran out; leaving them to it", "emails", lost)
+		}
+	}
+}
+
+// dbTimeOf is t as the database keeps it (microseconds), so the lease the
+// mailer checks is the one stored.
+func dbTimeOf(t time.Time) time.Time { return t.Truncate(time.Microsecond) }
+
 // drain claims and sends batches until no row is due. While a full batch
-// is sent, the next one is claimed, and the previous one's deliveries are
-// recorded, in the background.
-func (s *Service) drain(ctx context.Context, c *conn, log *slog.Logger) (sum Summary, err error) {
+// is sent, the next one is claimed and prepared, deliveries are recorded,
+// and the claims are renewed, in the background.
+func (s *Service) drain(ctx context.Context, c *conn, log *slog.Logger, owner string) (sum Summary, err error) {
 	bg := make(lane, 1)
-	b := &batchState{conn: c, log: log, rec: s.startRecorder(ctx, log, bg)}
+	b := &batchState{conn: c, log: log, owner: owner, claims: &claims{until: map[int64]time.Time{}}}
+	b.rec = s.startRecorder(ctx, b)
+	hbCtx, stopHeartbeat := context.WithCancel(ctx)
+	hbDone := make(chan struct{})
+	go func() {
+		defer close(hbDone)
+		s.heartbeat(hbCtx, b)
+	}()
 	var next <-chan *claimed
 	defer func() {
 		if next != nil {
@@ -467,6 +621,8 @@ func (s *Service) drain(ctx context.Context, c *conn, log *slog.Logger) (sum Sum
 			sum.Released += b.releaseAll(c.rows)
 		}
 		err = errors.Join(err, s.flush(ctx, b), b.rec.wait())
+		stopHeartbeat()
+		<-hbDone
 	}()
 	for {
 		if s.stopping() {
@@ -476,7 +632,7 @@ func (s *Service) drain(ctx context.Context, c *conn, log *slog.Logger) (sum Sum
 			return sum, err
 		}
 		if next == nil {
-			next = s.claimAsync(ctx, log, bg)
+			next = s.claimAsync(ctx, b, bg)
 		}
 		got := <-next
 		next = nil
@@ -490,7 +646,7 @@ func (s *Service) drain(ctx context.Context, c *conn, log *slog.Logger) (sum Sum
 		sum.Claimed += len(got.rows)
 		if len(got.rows) == s.set.Batch {
 			s.pokeAll() // more is waiting: let idle workers help
-			next = s.claimAsync(ctx, log, bg)
+			next = s.claimAsync(ctx, b, bg)
 		}
 		one, err := s.sendBatch(ctx, b, got)
 		sum.add(one)
@@ -500,66 +656,114 @@ func (s *Service) drain(ctx context.Context, c *conn, log *slog.Logger) (sum Sum
 	}
 }
 
-// recorder marks deliveries sent in the background, one batch at a time,
-// in order. Its queue is short, so the sender never runs far ahead of what
-// is recorded: those are the emails a crash would send twice.
+// recorder marks deliveries sent in the background, as they happen. The
+// sender waits for it (settled) before it ends the next message, so at any
+// moment at most one delivery is not recorded: the one a crash would send
+// twice. Meanwhile the next message's envelope and content are on their way.
 type recorder struct {
-	in   chan []store.SentMark
-	done chan struct{}
-	err  error
+	s    *Service
+	b    *batchState
+	mu   sync.Mutex
+	cond sync.Cond
+	// queue holds deliveries not yet being recorded; busy is set while a
+	// recording runs.
+	queue  []store.SentMark
+	busy   bool
+	closed bool
+	err    error
+	done   chan struct{}
 }
 
-func (s *Service) startRecorder(ctx context.Context, log *slog.Logger, bg lane) *recorder {
-	r := &recorder{in: make(chan []store.SentMark, 2), done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		defer func() {
-			if p := recover(); p != nil {
-				s.panics.Add(1)
-				log.ErrorContext(ctx, "panic while recording", "panic", p, "stack", string(debug.Stack()))
-				r.err = fmt.Errorf("panic while recording: %v", p)
-				for range r.in { // keep senders from blocking
-				}
-			}
-		}()
-		for marks := range r.in {
-			var err error
-			bg.run(func() { err = s.recordSent(ctx, log, marks) })
-			if err != nil && r.err == nil {
-				r.err = err
-			}
+func (s *Service) startRecorder(ctx context.Context, b *batchState) *recorder {
+	r := &recorder{s: s, b: b, done: make(chan struct{})}
+	r.cond.L = &r.mu
+	go r.loop(ctx)
+	return r
+}
+
+// add hands one delivery over to be recorded.
+func (r *recorder) add(m store.SentMark) {
+	r.mu.Lock()
+	r.queue = append(r.queue, m)
+	r.mu.Unlock()
+	r.cond.Broadcast()
+}
+
+// settled waits until every delivery handed over is recorded. An error
+// means deliveries cannot be recorded now: the sender must not deliver more.
+func (r *recorder) settled() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for r.err == nil && (len(r.queue) > 0 || r.busy) {
+		r.cond.Wait()
+	}
+	return r.err
+}
+
+func (r *recorder) loop(ctx context.Context) {
+	defer close(r.done)
+	for {
+		r.mu.Lock()
+		for len(r.queue) == 0 && !r.closed {
+			r.cond.Wait()
+		}
+		if len(r.queue) == 0 {
+			r.mu.Unlock()
+			return
+		}
+		marks := r.queue
+		r.queue, r.busy = nil, true
+		r.mu.Unlock()
+		err := r.record(ctx, marks)
+		r.mu.Lock()
+		r.busy = false
+		if err != nil && r.err == nil {
+			r.err = err
+		}
+		r.mu.Unlock()
+		r.cond.Broadcast()
+	}
+}
+
+func (r *recorder) record(ctx context.Context, marks []store.SentMark) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.s.panics.Add(1)
+			r.b.log.ErrorContext(ctx, "panic while recording", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic while recording: %v", p)
 		}
 	}()
-	return r
+	return r.s.recordSent(ctx, r.b.log, marks)
 }
 
 // wait records what is queued and stops the recorder.
 func (r *recorder) wait() error {
-	close(r.in)
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.cond.Broadcast()
 	<-r.done
 	return r.err
 }
 
 // batchState is what a drain carries from message to message.
 type batchState struct {
-	conn *conn
-	log  *slog.Logger
-	rec  *recorder
+	conn   *conn
+	log    *slog.Logger
+	owner  string // the worker the rows are claimed for
+	claims *claims
+	rec    *recorder
 	// down is set once the server could not be reached: the rest of the
 	// drain reschedules without dialling again.
 	down error
+	// halt is set when deliveries can no longer be recorded: the drain
+	// stops sending.
+	halt error
 
-	sent    []store.SentMark
 	retry   []store.RetryMark
 	fail    []store.OutboxFailure
 	release []int64
-	// oldestSent is when the first unrecorded delivery happened.
-	oldestSent time.Time
 }
-
-// flushAfter bounds how long deliveries stay unrecorded during a slow batch:
-// if the process dies, these are the emails that would go out twice.
-const flushAfter = 2 * time.Second
 
 // prepareAhead is how many messages are prepared (rendered, built and
 // encoded) ahead of the one being sent. Preparing runs while the SMTP round
@@ -582,30 +786,26 @@ func (s *Service) sendBatch(ctx context.Context, b *batchState, c *claimed) (Sum
 	var sum Summary
 	done := 0
 	for p := range c.ready {
-		// Stop taking messages on Stop or when the claim would expire
-		// before another full send could finish.
-		if s.stopping() || ctx.Err() != nil || !s.now().Add(s.set.Timeout).Before(p.m.LeaseUntil) {
+		// Stop taking messages on Stop, or when the claim would expire
+		// before another full send could finish (renewals failed), or was
+		// taken back.
+		if s.stopping() || ctx.Err() != nil || b.halt != nil || !b.claims.validAt(p.m.ID, s.now().Add(s.set.Timeout)) {
 			break
 		}
 		s.deliver(ctx, b, p, &sum)
 		p.out.free()
 		done++
-		if len(b.sent) > 0 && s.now().Sub(b.oldestSent) > flushAfter {
-			if err := s.flush(ctx, b); err != nil {
-				c.close()
-				return sum, err
-			}
-		}
 	}
 	c.close() // let the preparer finish
 	sum.Released += b.releaseAll(c.rows[done:])
-	return sum, s.flush(ctx, b)
+	return sum, errors.Join(b.halt, s.flush(ctx, b))
 }
 
 // releaseAll queues rows claimed but not tried for release, and counts them.
 func (b *batchState) releaseAll(rows []store.OutboxMessage) int {
 	for _, m := range rows {
 		b.release = append(b.release, m.ID)
+		b.claims.drop(m.ID)
 	}
 	return len(rows)
 }
@@ -642,7 +842,7 @@ func (s *Service) prepare(ctx context.Context, log *slog.Logger, m store.OutboxM
 		p.fail = err.Error()
 		return p
 	}
-	p.out = encode(msg, p.mid)
+	p.out = encode(msg, envelopeFrom(s.set, m.BounceToken), []string{m.Recipient}, p.mid)
 	return p
 }
 
@@ -683,7 +883,23 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 			s.retryLater(ctx, b, m, sum, err.Error(), log())
 			return
 		}
-		delivered, err := b.conn.sendEncoded(p.out)
+		// The message is ended (and so delivered) only once the previous
+		// delivery is recorded; its own recording starts at its 250.
+		delivered, err := b.conn.sendEncoded(p.out, ending{wait: b.rec.settled, accepted: func() {
+			b.rec.add(store.SentMark{ID: m.ID, SentAt: s.now(), MessageID: p.newID})
+			b.claims.drop(m.ID)
+		}})
+		var unrecorded *unrecordedError
+		if errors.As(err, &unrecorded) {
+			// Deliveries cannot be recorded: this message was abandoned
+			// before its end, and nothing more is sent.
+			b.halt = unrecorded.err
+			log().ErrorContext(ctx, "stopped sending: deliveries cannot be recorded", "err", unrecorded.err)
+			b.release = append(b.release, m.ID)
+			b.claims.drop(m.ID)
+			sum.Released++
+			return
+		}
 		if err != nil && delivered {
 			// Accepted; only the RSET afterwards failed. The next
 			// message gets a new session.
@@ -698,10 +914,6 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 		switch what {
 		case outcomeSent:
 			s.setResult(nil)
-			if len(b.sent) == 0 {
-				b.oldestSent = s.now()
-			}
-			b.sent = append(b.sent, store.SentMark{ID: m.ID, SentAt: s.now(), MessageID: p.newID})
 			sum.Sent++
 			s.sent.Add(1)
 			if b.log.Enabled(ctx, slog.LevelDebug) {
@@ -749,6 +961,7 @@ func (s *Service) retryLater(ctx context.Context, b *batchState, m store.OutboxM
 		next = giveUpAt // one last try at the limit
 	}
 	b.retry = append(b.retry, store.RetryMark{ID: m.ID, NextAttemptAt: next, Error: detail})
+	b.claims.drop(m.ID)
 	sum.Retried++
 	if sum.NextAttempt.IsZero() || next.Before(sum.NextAttempt) {
 		sum.NextAttempt = next
@@ -771,7 +984,8 @@ const (
 
 // giveUp fails m for good and prepares the staff alert.
 func (s *Service) giveUp(b *batchState, m store.OutboxMessage, sum *Summary, detail string, why failReason) {
-	b.fail = append(b.fail, store.OutboxFailure{ID: m.ID, At: s.now(), Error: detail, Alert: failureAlert(m, detail, why, s.set.MaxAge)})
+	b.fail = append(b.fail, store.OutboxFailure{ID: m.ID, Owner: b.owner, At: s.now(), Error: detail, Alert: failureAlert(m, detail, why, s.set.MaxAge)})
+	b.claims.drop(m.ID)
 	sum.Failed++
 	s.failed.Add(1)
 }
@@ -844,7 +1058,9 @@ func retryDB(fn func() error) error {
 	return err
 }
 
-// recordSent marks deliveries sent, retrying across a database blip.
+// recordSent marks deliveries sent, retrying across a database blip. It
+// uses a context that survives the caller's cancellation (for a bounded
+// time): the emails were sent, and forgetting that would send them again.
 func (s *Service) recordSent(ctx context.Context, log *slog.Logger, marks []store.SentMark) error {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dbTimeout)
 	defer cancel()
@@ -853,14 +1069,13 @@ func (s *Service) recordSent(ctx context.Context, log *slog.Logger, marks []stor
 		return fmt.Errorf("mark %d emails sent: %w", len(marks), err)
 	}
 	if n < len(marks) {
-		log.WarnContext(ctx, "some sent emails had lost their claim and may be sent again", "marked", n, "sent", len(marks))
+		log.WarnContext(ctx, "some sent emails had been taken back by another worker, which may send them again", "marked", n, "sent", len(marks))
 	}
 	return nil
 }
 
-// flush records the batch's outcomes. It uses a context that survives the
-// caller's cancellation (for a bounded time): the emails were sent, and
-// forgetting that would send them again.
+// flush records the batch's other outcomes: retries, failures, releases.
+// Like recordSent, it survives the caller's cancellation for a while.
 func (s *Service) flush(ctx context.Context, b *batchState) error {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dbTimeout)
 	defer cancel()
@@ -870,12 +1085,8 @@ func (s *Service) flush(ctx context.Context, b *batchState) error {
 			errs = append(errs, fmt.Errorf("%s: %w", what, err))
 		}
 	}
-	if len(b.sent) > 0 {
-		b.rec.in <- b.sent
-		b.sent = nil
-	}
 	if len(b.retry) > 0 {
-		try("reschedule", func() error { _, err := s.st.MarkRetry(fctx, b.retry); return err })
+		try("reschedule", func() error { _, err := s.st.MarkRetry(fctx, b.owner, b.retry); return err })
 		b.retry = b.retry[:0]
 	}
 	for _, f := range b.fail {
@@ -889,7 +1100,7 @@ func (s *Service) flush(ctx context.Context, b *batchState) error {
 	}
 	b.fail = b.fail[:0]
 	if len(b.release) > 0 {
-		try("release", func() error { return s.st.ReleaseClaims(fctx, b.release) })
+		try("release", func() error { return s.st.ReleaseClaims(fctx, b.owner, b.release) })
 		b.release = b.release[:0]
 	}
 	return errors.Join(errs...)

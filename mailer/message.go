@@ -12,6 +12,7 @@ import (
 
 	"github.com/wneessen/go-mail"
 
+	"example.com/icpdesk/config"
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/templates"
@@ -88,9 +89,6 @@ func newMessageID(from string) string {
 // build turns a rendered email into a go-mail message for one outbox row.
 func (s *Service) build(m store.OutboxMessage, e templates.Email, messageID string, now time.Time) (*mail.Msg, error) {
 	lang := m.Language.OrDefault()
-	if _, err := filing.NormalizeEmail(m.Recipient); err != nil {
-		return nil, fmt.Errorf("recipient: %w", err)
-	}
 	// RFC 3834: answers to an applicant's message are auto-replied, the
 	// rest auto-generated; either way other robots must not answer them.
 	auto := "auto-generated"
@@ -120,19 +118,28 @@ func (s *Service) build(m store.OutboxMessage, e templates.Email, messageID stri
 
 // newMsg starts every email icpdesk sends, the SMTP test included: the desk
 // as sender (in lang), Reply-To, the subject on one line, a fixed
-// Message-ID and date, headers that keep robots from answering, and the
-// DKIM signer.
+// Message-ID, the date in the desk's zone, headers that keep robots from
+// answering, and the DKIM signer. From, To and Subject are written folded
+// by this package (header.go), not by go-mail.
 func newMsg(set Settings, lang filing.Language, to *netmail.Address, subject, messageID string, now time.Time, autoSubmitted string) (*mail.Msg, error) {
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	msg.FromMailAddress(&netmail.Address{Name: templates.OneLine(set.FromName.In(lang)), Address: set.FromAddress})
-	msg.ToMailAddress(to)
+	if _, err := filing.NormalizeEmail(to.Address); err != nil {
+		return nil, fmt.Errorf("recipient: %w", err)
+	}
+	// The values are built from encoded words and addresses checked above
+	// and at start: no CR or LF can come from the data.
+	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderFrom), addressValue("From", &netmail.Address{Name: templates.OneLine(set.FromName.In(lang)), Address: set.FromAddress}))
+	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderTo), addressValue("To", to))
+	msg.SetGenHeaderPreformatted(mail.HeaderSubject, unstructuredValue("Subject", templates.OneLine(subject)))
 	if set.ReplyTo != "" {
 		if err := msg.ReplyTo(set.ReplyTo); err != nil {
 			return nil, fmt.Errorf("reply-to: %w", err)
 		}
 	}
-	msg.Subject(templates.OneLine(subject))
 	msg.SetMessageIDWithValue(messageID)
+	if set.Location != nil {
+		now = now.In(set.Location)
+	}
 	msg.SetDateWithValue(now)
 	for _, h := range [][2]string{
 		{"Auto-Submitted", autoSubmitted},
@@ -146,6 +153,17 @@ func newMsg(set Settings, lang filing.Language, to *netmail.Address, subject, me
 		msg.SetDKIM(set.DKIM)
 	}
 	return msg, nil
+}
+
+// envelopeFrom is the MAIL FROM of an email: with VERP on, the bounce
+// address carrying the email's own token, so that a bounce says which
+// email it is about; else (or for a row queued before tokens existed) the
+// sender address.
+func envelopeFrom(set Settings, token string) string {
+	if set.BounceAddress == "" || token == "" {
+		return set.FromAddress
+	}
+	return config.BounceAddress(set.BounceAddress, token)
 }
 
 // stringWriter writes s, for go-mail's part writers.

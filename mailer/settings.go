@@ -31,6 +31,12 @@ type Settings struct {
 	FromAddress string
 	FromName    filing.Text // per language
 	ReplyTo     string      // the desk mailbox, when From is another address
+	// BounceAddress, when set, is a VERP pattern ("bounces+{token}@…"):
+	// each email's envelope sender carries its own bounce token.
+	BounceAddress string
+	// Location is the desk's zone, for the Date header; nil keeps the
+	// clock's.
+	Location *time.Location
 
 	Timeout   time.Duration // per connection attempt and per message
 	MaxAge    time.Duration // stop retrying this long after an email was queued
@@ -39,9 +45,18 @@ type Settings struct {
 	Sweep     time.Duration // look at the outbox at least this often
 	Workers   int           // SMTP connections in parallel (PostgreSQL only)
 	Batch     int           // rows claimed at a time
+	// ClaimLease is how long a claim on the emails being sent lasts unless
+	// renewed (every quarter of it, while sending): a dead worker's emails
+	// are taken back within it. Zero means DefaultClaimLease, or twice
+	// Timeout if that is longer.
+	ClaimLease time.Duration
 
 	DKIM *mail.DKIMSigner // nil: no signing
 }
+
+// DefaultClaimLease is the claim lease unless configured: short, so that a
+// dead process's emails go out again soon, and longer than two sends.
+const DefaultClaimLease = time.Minute
 
 // Addr is host:port.
 func (s Settings) Addr() string { return fmt.Sprintf("%s:%d", s.Host, s.Port) }
@@ -75,10 +90,26 @@ func (s Settings) validate() error {
 	if s.Workers < 1 || s.Batch < 1 {
 		errs = append(errs, errors.New("workers and batch must be at least 1"))
 	}
+	if s.ClaimLease != 0 && s.ClaimLease < 2*s.Timeout {
+		errs = append(errs, fmt.Errorf("claim_lease %v must be at least twice the timeout (%v)", s.ClaimLease, s.Timeout))
+	}
+	if s.BounceAddress != "" {
+		if err := config.CheckBounceAddress(s.BounceAddress); err != nil {
+			errs = append(errs, fmt.Errorf("bounce_address: %w", err))
+		}
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("mailer settings: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// claimLease is the lease the mailer claims for.
+func (s Settings) claimLease() time.Duration {
+	if s.ClaimLease != 0 {
+		return s.ClaimLease
+	}
+	return max(DefaultClaimLease, 2*s.Timeout)
 }
 
 // SettingsFromConfig builds the settings from [smtp] and [desk], reading the
@@ -90,6 +121,7 @@ func SettingsFromConfig(cfg *config.Config) (Settings, error) {
 		Password: cfg.Secrets.SMTPPassword.Reveal(), HELO: c.HELO,
 		Timeout: c.Timeout.Duration, MaxAge: c.MaxAge.Duration, RetryBase: c.RetryBase.Duration,
 		RetryMax: c.RetryMax.Duration, Sweep: c.Sweep.Duration, Workers: c.Workers, Batch: c.Batch,
+		ClaimLease: c.ClaimLease.Duration, BounceAddress: c.BounceAddress, Location: cfg.Policy().Location,
 		FromAddress: cfg.Desk.Address, ReplyTo: cfg.Desk.Address,
 		FromName: filing.Text{Zh: cfg.Desk.Name, En: cfg.Desk.NameEn},
 	}

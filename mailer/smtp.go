@@ -129,15 +129,6 @@ func (c *conn) connect(ctx context.Context) error {
 	return nil
 }
 
-// send sends one message on the session. go-mail checks the session with
-// NOOP first and resets it after the message.
-func (c *conn) send(m *mail.Msg) error {
-	if c.sc == nil {
-		return errors.New("no SMTP session")
-	}
-	return c.client.SendWithSMTPClient(c.sc, m)
-}
-
 // outgoing is a message encoded ahead of sending, with its envelope.
 type outgoing struct {
 	from   string
@@ -151,19 +142,20 @@ type outgoing struct {
 // encodedPool recycles the buffers of sent messages.
 var encodedPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// encode writes msg out as it will go on the wire, with its envelope as
-// go-mail takes it. Encoding (quoted-printable, MIME parts, DKIM) costs as
-// much CPU as the SMTP session itself; done here, ahead, it is off the
-// session's round trips. A failure is kept and reported by sendEncoded at the
-// step where go-mail would have reported it, so it is handled as before.
-func encode(msg *mail.Msg, mid string) *outgoing {
-	o := &outgoing{mid: mid}
-	if o.from, o.err = msg.GetSender(false); o.err != nil {
-		o.reason = mail.ErrGetSender
+// encode writes msg out as it will go on the wire, with its envelope:
+// MAIL FROM from (the bounce address or the sender) and RCPT TO rcpts.
+// Encoding (quoted-printable, MIME parts, DKIM) costs as much CPU as the
+// SMTP session itself; done here, ahead, it is off the session's round trips.
+// A failure is kept and reported by sendEncoded at the step where go-mail
+// would have reported it, so it is handled as before.
+func encode(msg *mail.Msg, from string, rcpts []string, mid string) *outgoing {
+	o := &outgoing{mid: mid, from: from, rcpts: rcpts}
+	if from == "" {
+		o.reason, o.err = mail.ErrGetSender, errors.New("no envelope sender")
 		return o
 	}
-	if o.rcpts, o.err = msg.GetRecipients(); o.err != nil {
-		o.reason = mail.ErrGetRcpts
+	if len(rcpts) == 0 {
+		o.reason, o.err = mail.ErrGetRcpts, errors.New("no recipient")
 		return o
 	}
 	o.data = encodedPool.Get().(*bytes.Buffer)
@@ -182,12 +174,38 @@ func (o *outgoing) free() {
 	}
 }
 
+// ending is what a send does around the message's final dot.
+type ending struct {
+	// wait runs before the dot: the message is delivered only if it
+	// returns nil.
+	wait func() error
+	// accepted runs as soon as the server has accepted the message (its
+	// 250), before the RSET that follows.
+	accepted func()
+}
+
+// unrecordedError is returned by sendEncoded when end.wait failed: the
+// message was abandoned before its final dot, so the server discards it.
+type unrecordedError struct{ err error }
+
+func (e *unrecordedError) Error() string {
+	return "message abandoned before its end: " + e.err.Error()
+}
+
+func (e *unrecordedError) Unwrap() error { return e.err }
+
 // sendEncoded sends o on the session in the steps of go-mail's
 // SendWithSMTPClient: NOOP to check the session and extend its deadline,
 // MAIL, RCPT, DATA, then RSET. Failures are reported as go-mail reports
 // them (the step and the server's reply). delivered is true once the server
 // has accepted the message, even if the RSET afterwards failed.
-func (c *conn) sendEncoded(o *outgoing) (delivered bool, err error) {
+//
+// end.wait, if set, runs once the content is written, before the final
+// dot that delivers it. If it fails, the connection is closed instead (the
+// server discards a message whose DATA never ended, RFC 5321 §4.1.1.4) and
+// an *unrecordedError is returned. end.accepted, if set, runs right after
+// the server's 250.
+func (c *conn) sendEncoded(o *outgoing, end ending) (delivered bool, err error) {
 	if c.sc == nil {
 		return false, errors.New("no SMTP session")
 	}
@@ -236,8 +254,17 @@ func (c *conn) sendEncoded(o *outgoing) (delivered bool, err error) {
 	if _, err := w.Write(o.data.Bytes()); err != nil {
 		return false, newSendError(mail.ErrWriteContent, o, err)
 	}
+	if end.wait != nil {
+		if err := end.wait(); err != nil {
+			c.abort()
+			return false, &unrecordedError{err: err}
+		}
+	}
 	if err := w.Close(); err != nil {
 		return false, newSendError(mail.ErrSMTPDataClose, o, err)
+	}
+	if end.accepted != nil {
+		end.accepted()
 	}
 	if err := c.sc.Reset(); err != nil {
 		return true, newSendError(mail.ErrSMTPReset, o, err)
@@ -308,6 +335,16 @@ func (c *conn) close() {
 		return
 	}
 	_ = c.sc.Quit()
+	_ = c.sc.Close()
+	c.sc = nil
+	c.raw = nil
+}
+
+// abort drops the session without a word, in the middle of a message.
+func (c *conn) abort() {
+	if c.sc == nil {
+		return
+	}
 	_ = c.sc.Close()
 	c.sc = nil
 	c.raw = nil

@@ -1,6 +1,7 @@
 // Package monitor exposes icpdesk's health and metrics over HTTP: /healthz
 // (the process is alive), /readyz (the database answers, the IMAP session
-// and the last SMTP result are good) and /metrics (Prometheus).
+// and the last SMTP result are good; on a standby replica, the session of
+// the replica holding the mailbox) and /metrics (Prometheus).
 package monitor
 
 import (
@@ -117,10 +118,17 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(ageDesc, prometheus.GaugeValue, age)
 }
 
-// Check is one readiness check: nil means ready.
+// Check is one readiness check. Fn returns what it found worth saying
+// (shown as the check's detail; may be empty) and nil when ready, or why
+// not.
 type Check struct {
 	Name string
-	Fn   func(ctx context.Context) error
+	Fn   func(ctx context.Context) (detail string, err error)
+}
+
+// Ready adapts a check that only says whether it is ready.
+func Ready(fn func(context.Context) error) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) { return "", fn(ctx) }
 }
 
 // Handler serves /healthz, /readyz and /metrics.
@@ -134,9 +142,10 @@ func Handler(m *Metrics, checks []Check, log *slog.Logger) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		type result struct {
-			Name  string `json:"name"`
-			OK    bool   `json:"ok"`
-			Error string `json:"error,omitempty"`
+			Name   string `json:"name"`
+			OK     bool   `json:"ok"`
+			Detail string `json:"detail,omitempty"`
+			Error  string `json:"error,omitempty"`
 		}
 		results := make([]result, len(checks))
 		var wg sync.WaitGroup
@@ -150,9 +159,10 @@ func Handler(m *Metrics, checks []Check, log *slog.Logger) http.Handler {
 						log.Error("readiness check panicked", "check", c.Name, "panic", p)
 					}
 				}()
-				results[i] = result{Name: c.Name, OK: true}
-				if err := c.Fn(ctx); err != nil {
-					results[i] = result{Name: c.Name, Error: err.Error()}
+				detail, err := c.Fn(ctx)
+				results[i] = result{Name: c.Name, OK: err == nil, Detail: detail}
+				if err != nil {
+					results[i].Error = err.Error()
 				}
 			}()
 		}

@@ -29,8 +29,8 @@ func TestHandler(t *testing.T) {
 	m.WatchSends(func() (int64, int64, int64) { return 7, 2, 1 })
 	imapErr := errors.New("imap: not connected")
 	checks := []Check{
-		{Name: "database", Fn: func(context.Context) error { return nil }},
-		{Name: "imap", Fn: func(context.Context) error { return imapErr }},
+		{Name: "database", Fn: Ready(func(context.Context) error { return nil })},
+		{Name: "imap", Fn: func(context.Context) (string, error) { return "held by web2:42", imapErr }},
 	}
 	h := Handler(m, checks, slog.New(slog.DiscardHandler))
 
@@ -41,19 +41,20 @@ func TestHandler(t *testing.T) {
 	var ready struct {
 		Ready  bool `json:"ready"`
 		Checks []struct {
-			Name  string `json:"name"`
-			OK    bool   `json:"ok"`
-			Error string `json:"error"`
+			Name   string `json:"name"`
+			OK     bool   `json:"ok"`
+			Detail string `json:"detail"`
+			Error  string `json:"error"`
 		} `json:"checks"`
 	}
 	if err := json.Unmarshal([]byte(body), &ready); err != nil {
 		t.Fatal(err)
 	}
-	if code != http.StatusServiceUnavailable || ready.Ready || !ready.Checks[0].OK || ready.Checks[1].OK || ready.Checks[1].Error != imapErr.Error() {
+	if code != http.StatusServiceUnavailable || ready.Ready || !ready.Checks[0].OK || ready.Checks[1].OK || ready.Checks[1].Error != imapErr.Error() || ready.Checks[1].Detail != "held by web2:42" {
 		t.Fatalf("readyz with a failing check: %d %s", code, body)
 	}
 	imapErr = nil
-	checks[1].Fn = func(context.Context) error { return nil }
+	checks[1].Fn = Ready(func(context.Context) error { return nil })
 	h = Handler(m, checks, slog.New(slog.DiscardHandler))
 	if code, _ := get(t, h, "/readyz"); code != 200 {
 		t.Fatalf("readyz all good: %d", code)

@@ -9,8 +9,12 @@ import (
 // maxClauses bounds the clauses read in one message.
 const maxClauses = 200
 
-// span is a clause: byte offsets into the text, trimmed.
-type span struct{ start, end int }
+// span is a clause: byte offsets into the text, trimmed, and whether it
+// ends a sentence (at 。？！.?! or a line break, not at a comma).
+type span struct {
+	start, end int
+	stop       bool
+}
 
 // splitClauses appends the clauses of s to out. A clause ends at 。！？!?；;，,、
 // … ～ and line breaks, at an English sentence end (". " or a final "."), and
@@ -26,14 +30,15 @@ func splitClauses(s string, out []span) ([]span, bool) {
 			continue
 		}
 		cut, next, n := -1, 0, 1 // a clause ends at cut, the next starts at next
+		stop := false            // and the sentence ends with it
 		switch k {
 		case splitQuestion:
-			cut, next = i+1, i+1
+			cut, next, stop = i+1, i+1, true
 		case splitMark:
-			cut, next = i, i+1
+			cut, next, stop = i, i+1, s[i] == '!' || s[i] == '\n' || s[i] == '\r'
 		case splitDot:
 			if i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\n' || s[i+1] == '\r' || s[i+1] == '\t' {
-				cut, next = i, i+1
+				cut, next, stop = i, i+1, true
 			}
 		case splitLetter:
 			if i > start && conjunctionAt(s, i) {
@@ -44,8 +49,10 @@ func splitClauses(s string, out []span) ([]span, bool) {
 			r, n = runeAt(s, i)
 			switch r {
 			case '？':
-				cut, next = i+n, i+n
-			case '。', '！', '；', '，', '、', '…', '～', '｡', '､':
+				cut, next, stop = i+n, i+n, true
+			case '。', '！', '…', '｡':
+				cut, next, stop = i, i+n, true
+			case '；', '，', '、', '～', '､':
 				cut, next = i, i+n
 			}
 		case splitHan:
@@ -59,7 +66,9 @@ func splitClauses(s string, out []span) ([]span, bool) {
 				if len(out) == maxClauses {
 					return out, false
 				}
-				out = append(out, span{a, z})
+				out = append(out, span{a, z, stop})
+			} else if stop && len(out) > 0 {
+				out[len(out)-1].stop = true // 已修改，。
 			}
 			start = next
 		}
@@ -69,7 +78,7 @@ func splitClauses(s string, out []span) ([]span, bool) {
 		if len(out) == maxClauses {
 			return out, false
 		}
-		out = append(out, span{a, z})
+		out = append(out, span{a, z, true})
 	}
 	return out, true
 }

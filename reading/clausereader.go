@@ -108,10 +108,11 @@ func (c *clauseReader) drop(b actSet) {
 	c.fired &^= sets.giving(b)
 }
 
-// courtesy reports whether the clause's conditions are all closing offers.
-func (c *clauseReader) courtesy() bool {
-	cond := c.fired & sets.giving(bitCondition)
-	return cond != 0 && cond&^sets.with(flagCourtesy) == 0
+// offers reports a closing offer in the clause (如有问题, if you need
+// anything): with it, a promise or question later in the sentence is
+// conditional on a further need, not about the work at hand.
+func (c *clauseReader) offers() bool {
+	return c.fired&sets.with(flagCourtesy) != 0
 }
 
 // readEnds applies the rules of the words that end the clause: a final

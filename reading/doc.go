@@ -31,7 +31,9 @@
 // 提交) or, for a verb of review, a review request (请重新审核); the nearest
 // of 已, 会/明天 or 需要 before it makes it done, promised or merely needed;
 // 了 after it makes it done (改好了) unless the clause is a question
-// (提交了吗？). Which rule gave each act is kept, so staff see why
+// (提交了吗？). A closing offer (如有问题请联系) makes what follows it in its
+// sentence conditional (…，我们会及时修改 promises nothing about the work at
+// hand). Which rule gave each act is kept, so staff see why
 // (Reading.Explain, Interpretation.Why).
 //
 // # A conservative reader

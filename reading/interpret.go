@@ -42,7 +42,7 @@ func (r Reading) Interpret() Interpretation {
 func contradicts(s *Statement) bool {
 	a := s.acts()
 	return a&(bitNegatedDone|bitExtensionRequest|bitInstruction) != 0 ||
-		s.Topic && (a&(bitQuestion|bitPromise) != 0 || a&bitCondition != 0 && !s.courtesy)
+		s.Topic && !s.offer && a&(bitQuestion|bitPromise|bitCondition) != 0
 }
 
 // why explains an interpretation in one line: what counted, and each thing
@@ -68,14 +68,12 @@ func (r Reading) why(in Interpretation) string {
 		add(label, func(a actSet, _ *Statement) bool { return a&bitReviewRequest != 0 })
 	}
 	add("not done", func(a actSet, _ *Statement) bool { return a&bitNegatedDone != 0 })
-	add("question about the work", func(a actSet, s *Statement) bool { return s.Topic && a&bitQuestion != 0 })
-	add("promise about the work", func(a actSet, s *Statement) bool { return s.Topic && a&bitPromise != 0 })
-	add("condition about the work", func(a actSet, s *Statement) bool {
-		return s.Topic && a&bitCondition != 0 && !s.courtesy
-	})
+	add("question about the work", func(a actSet, s *Statement) bool { return s.Topic && !s.offer && a&bitQuestion != 0 })
+	add("promise about the work", func(a actSet, s *Statement) bool { return s.Topic && !s.offer && a&bitPromise != 0 })
+	add("condition about the work", func(a actSet, s *Statement) bool { return s.Topic && !s.offer && a&bitCondition != 0 })
 	add("extension request", func(a actSet, _ *Statement) bool { return a&bitExtensionRequest != 0 })
 	add("instruction to someone else", func(a actSet, _ *Statement) bool { return a&bitInstruction != 0 })
-	add("asks", func(a actSet, s *Statement) bool { return !s.Topic && a&bitQuestion != 0 })
+	add("asks", func(a actSet, s *Statement) bool { return (!s.Topic || s.offer) && a&bitQuestion != 0 })
 	add("says we misunderstood", func(a actSet, _ *Statement) bool { return a&bitCorrection != 0 })
 	if r.Truncated {
 		if len(l.line) > 0 {

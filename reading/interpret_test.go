@@ -113,6 +113,14 @@ var interpretCases = []struct {
 	{"没时间修改，能否延期", "CAM"},
 	{"已经修改了再提交一次", "DC"},
 
+	// Closing offers: a promise after one is conditional on a further need.
+	{"如有问题请联系我，我会尽快修改", ""},
+	{"已重新提交。如有问题请随时联系，我们会及时修改。", "D"},
+	{"我会尽快修改，如有问题请联系", "C"},
+	{"主办单位的联系电话原来填写有误，现在已更正", "D"},
+	{"I have resubmitted. If anything else needs to be changed, please let me know and I will fix it as soon as possible.", "DA"},
+	{"I have resubmitted. I will fix anything else you find.", "DC"},
+
 	// Simplified Chinese: neither.
 	{"收到，谢谢", ""},
 	{"好的，知道了", ""},

@@ -10,10 +10,19 @@ import (
 // it splits them into clauses and applies the rules to each. It reads at
 // most MaxText bytes and maxClauses clauses.
 func Read(ownText string) Reading {
-	text := ownText
-	if !utf8.ValidString(text) {
-		text = strings.ToValidUTF8(text, "\uFFFD")
+	r := read(ownText)
+	for i := range r.Statements {
+		if !utf8.ValidString(r.Statements[i].Text) {
+			// Rare: read again with broken bytes replaced, so that nothing
+			// quoted from the text is broken. Reading copes with them, and
+			// checking only what is quoted spares a pass over every text.
+			return read(strings.ToValidUTF8(ownText, "\uFFFD"))
+		}
 	}
+	return r
+}
+
+func read(text string) Reading {
 	var r Reading
 	if len(text) > MaxText {
 		text, r.Truncated = cutUTF8(text, MaxText), true
@@ -30,14 +39,20 @@ func Read(ownText string) Reading {
 	var foundBuf [32]found
 	fs := foundBuf[:0]
 	nActs, nRules := 0, 0
+	offered := false // a closing offer came earlier in the sentence: 如有问题请联系，我们会及时修改
 	for idx, sp := range spans {
 		if !c.read(text[sp.start:sp.end]) {
 			r.Truncated = true
 		}
-		if c.acts == 0 {
+		offered = offered || c.offers()
+		offer, acts := offered, c.acts
+		if sp.stop {
+			offered = false
+		}
+		if acts == 0 {
 			continue
 		}
-		f := found{acts: c.acts, rules: c.fired, span: sp, idx: idx, topic: c.topic, courtesy: c.courtesy()}
+		f := found{acts: acts, rules: c.fired, span: sp, idx: idx, topic: c.topic, offer: offer}
 		nActs += bits.OnesCount16(uint16(f.acts))
 		nRules += bits.OnesCount64(f.rules)
 		fs = append(fs, f)
@@ -50,12 +65,12 @@ func Read(ownText string) Reading {
 
 // found is a clause with acts, before it is a Statement.
 type found struct {
-	acts     actSet
-	rules    uint64
-	span     span
-	idx      int
-	topic    bool
-	courtesy bool
+	acts  actSet
+	rules uint64
+	span  span
+	idx   int
+	topic bool
+	offer bool
 }
 
 // statements turns what was found into Statements, their Acts and Rules
@@ -75,15 +90,15 @@ func statements(text string, fs []found, nActs, nRules int) []Statement {
 			names = append(names, rules[bits.TrailingZeros64(rs)].name)
 		}
 		out[i] = Statement{
-			Text:     text[f.span.start:f.span.end],
-			Acts:     acts[a0:len(acts):len(acts)],
-			set:      f.acts,
-			Topic:    f.topic,
-			Rules:    names[r0:len(names):len(names)],
-			idx:      f.idx,
-			start:    f.span.start,
-			end:      f.span.end,
-			courtesy: f.courtesy,
+			Text:  text[f.span.start:f.span.end],
+			Acts:  acts[a0:len(acts):len(acts)],
+			set:   f.acts,
+			Topic: f.topic,
+			Rules: names[r0:len(names):len(names)],
+			idx:   f.idx,
+			start: f.span.start,
+			end:   f.span.end,
+			offer: f.offer,
 		}
 	}
 	return out

@@ -39,6 +39,19 @@ func TestSplitClauses(t *testing.T) {
 	}
 }
 
+// TestSplitSentences: commas end clauses, not sentences; a closing offer
+// reaches to the end of its sentence.
+func TestSplitSentences(t *testing.T) {
+	spans, _ := splitClauses("已修改，请审核。如有问题请联系，我们会修改\nThanks, bye. Ok", nil)
+	var got []bool
+	for _, sp := range spans {
+		got = append(got, sp.stop)
+	}
+	if want := []bool{false, true, false, true, false, true, true}; !reflect.DeepEqual(got, want) {
+		t.Errorf("stops %v, want %v", got, want)
+	}
+}
+
 func TestReadStatements(t *testing.T) {
 	r := Read("您好，已经改好了，刚刚重新提交了。请问多久能审核完？谢谢")
 	want := []struct {

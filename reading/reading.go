@@ -61,7 +61,7 @@ type Statement struct {
 	set        actSet // Acts as read, as a set; 0 in a Statement built by hand
 	idx        int    // the clause's place among all clauses read, to tell neighbours
 	start, end int    // where Text is in the text read
-	courtesy   bool   // its conditions are only closing offers (如有问题请联系), not about the work
+	offer      bool   // in or after a closing offer in its sentence (如有问题请联系，我们会及时修改): its promise, condition or question is not about the work
 }
 
 // Has reports whether the statement does a.

@@ -1,9 +1,15 @@
 // Package scheduler triggers icpdesk's periodic jobs with robfig/cron in the
 // desk's time zone: the deadline sweep, reminders, the staff digest and the
 // outbox janitor. It only triggers and records runs; what each job does lives
-// in store (and filing). On PostgreSQL each run holds a transaction-scoped
-// advisory lock, so with several replicas a run happens once; dedup keys make
-// a double run harmless anyway.
+// in store (and filing).
+//
+// Each tick of a schedule runs once across replicas: the tick, not the
+// process, holds the lock. Every replica's cron fires; each records the
+// (job, tick) it is about to run, and the record is unique, so the first
+// runs it and the others skip it (store.StartTick). Runs of one job never
+// overlap either (store.WithJobLock). A tick missed while every replica was
+// down is run once when one starts. Dedup keys would make a double run
+// harmless anyway.
 package scheduler
 
 import (
@@ -203,22 +209,32 @@ type Result struct {
 // ErrUnknownJob is returned by Run for a name that is not a job.
 var ErrUnknownJob = errors.New("unknown job")
 
-// Run runs one job once as of now, under its lock, and records the run. With
-// another replica holding the lock the result is "skipped" and nothing runs.
+// Run runs one job once as of now, by hand (not for a tick of its
+// schedule), under its lock, and records the run. With another replica
+// holding the lock the result is "skipped" and nothing runs.
 func (s *Scheduler) Run(ctx context.Context, name string, now time.Time) (Result, error) {
 	for _, j := range s.jobs {
 		if j.name == name {
-			return s.runJob(ctx, j, now)
+			return s.runJob(ctx, j, now, time.Time{})
 		}
 	}
 	return Result{}, fmt.Errorf("%w %q (jobs: %s)", ErrUnknownJob, name, strings.Join(s.Names(), ", "))
 }
 
-func (s *Scheduler) runJob(ctx context.Context, j *job, now time.Time) (Result, error) {
+// runJob runs j as of now under its lock and records the run: for the
+// schedule's tick, unless another replica took it, or by hand when tick is
+// zero.
+func (s *Scheduler) runJob(ctx context.Context, j *job, now, tick time.Time) (Result, error) {
 	res := Result{Job: j.name}
 	start := time.Now()
 	err := s.st.WithJobLock(ctx, j.name, func(ctx context.Context) error {
-		id, err := s.st.StartJobRun(ctx, j.name, s.now())
+		var id int64
+		var err error
+		if tick.IsZero() {
+			id, err = s.st.StartJobRun(ctx, j.name, s.now())
+		} else {
+			id, err = s.st.StartTick(ctx, j.name, tick, store.ProcessName(), s.now())
+		}
 		if err != nil {
 			return err
 		}
@@ -237,7 +253,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, now time.Time) (Result, 
 		return runErr
 	})
 	res.Took = time.Since(start)
-	if errors.Is(err, store.ErrJobLocked) {
+	if errors.Is(err, store.ErrJobLocked) || errors.Is(err, store.ErrTickTaken) {
 		res.Status = store.JobSkipped
 		res.Summary = err.Error()
 		err = nil
@@ -249,6 +265,35 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, now time.Time) (Result, 
 		s.onRun(j.name, res.Status, res.Took)
 	}
 	return res, err
+}
+
+// latestTick is the last instant at or before now at which schedule fires
+// in loc, or zero if there is none within five years. Replicas whose clocks
+// agree compute the same tick whenever within the period they ask. For
+// "@every" schedules, which robfig/cron counts from whenever it started,
+// ticks are whole multiples of the interval, so replicas agree on them too.
+func latestTick(schedule cron.Schedule, now time.Time, loc *time.Location) time.Time {
+	if every, ok := schedule.(cron.ConstantDelaySchedule); ok {
+		return now.Truncate(every.Delay).In(loc)
+	}
+	now = now.In(loc)
+	for back := time.Minute; back <= 5*366*24*time.Hour; back *= 2 {
+		t := schedule.Next(now.Add(-back))
+		if t.IsZero() {
+			return time.Time{}
+		}
+		if t.After(now) {
+			continue // no tick in the window: look further back
+		}
+		for {
+			next := schedule.Next(t)
+			if next.IsZero() || next.After(now) {
+				return t
+			}
+			t = next
+		}
+	}
+	return time.Time{}
 }
 
 // call runs the job, turning a panic into an error so the run is recorded as
@@ -263,11 +308,12 @@ func (s *Scheduler) call(ctx context.Context, j *job, now time.Time) (summary st
 	return j.run(ctx, now)
 }
 
-// Start schedules the jobs and catches up in the background: a sweep, a
-// reminders run and the outbox janitor at once (they work from the database,
-// so they flag, remind and requeue whatever came due while icpdesk was down),
-// and the digest if today's digest time has passed (its dedup key sends it
-// once).
+// Start schedules the jobs and catches up in the background: for each job
+// whose latest tick was missed (store.TickMissed: every replica was down
+// when it came, and nothing ran it since), that tick is run now, once across
+// replicas like any tick. The jobs work from the database, so one run
+// catches up on everything that came due meanwhile (the digest's dedup key
+// sends it once a day). A new installation has missed nothing.
 func (s *Scheduler) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -303,38 +349,44 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return
 			}
-			// The janitor too: emails claimed by a process that died are
-			// requeued now rather than at the next hourly run.
-			if j.name == JobDigest && !s.missedToday(j, now) {
+			tick := latestTick(j.schedule, now, s.loc)
+			if tick.IsZero() {
 				continue
 			}
-			s.tick(ctx, j)
+			missed, err := s.st.TickMissed(ctx, j.name, tick)
+			if err != nil {
+				s.log.ErrorContext(ctx, "scheduler: cannot tell whether a tick was missed", "job", j.name, "err", err)
+				continue
+			}
+			if !missed {
+				continue
+			}
+			s.log.InfoContext(ctx, "running a tick missed while icpdesk was down", "job", j.name, "tick", tick)
+			s.runTick(ctx, j, tick, now)
 		}
 	}()
 	return nil
 }
 
-// missedToday reports whether the job's first time today (desk zone) is at
-// or before now: a digest missed while icpdesk was down is then sent at start.
-func (s *Scheduler) missedToday(j *job, now time.Time) bool {
-	local := now.In(s.loc)
-	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, s.loc)
-	first := j.schedule.Next(midnight.Add(-time.Nanosecond))
-	return !first.IsZero() && !first.After(local) && first.In(s.loc).YearDay() == local.YearDay()
+// tick runs j for the tick robfig/cron fired it for: the latest at or
+// before now.
+func (s *Scheduler) tick(ctx context.Context, j *job) {
+	now := s.now()
+	s.runTick(ctx, j, latestTick(j.schedule, now, s.loc), now)
 }
 
-func (s *Scheduler) tick(ctx context.Context, j *job) {
-	if ctx.Err() != nil {
+func (s *Scheduler) runTick(ctx context.Context, j *job, tick, now time.Time) {
+	if ctx.Err() != nil || tick.IsZero() {
 		return
 	}
-	res, err := s.runJob(ctx, j, s.now())
+	res, err := s.runJob(ctx, j, now, tick)
 	switch {
 	case err != nil:
-		s.log.ErrorContext(ctx, "job failed", "job", j.name, "took", res.Took, "summary", res.Summary, "err", err)
+		s.log.ErrorContext(ctx, "job failed", "job", j.name, "tick", tick, "took", res.Took, "summary", res.Summary, "err", err)
 	case res.Status == store.JobSkipped:
-		s.log.DebugContext(ctx, "job skipped: another replica runs it", "job", j.name)
+		s.log.DebugContext(ctx, "job skipped: another replica runs it", "job", j.name, "tick", tick)
 	default:
-		s.log.InfoContext(ctx, "job done", "job", j.name, "took", res.Took, "summary", res.Summary)
+		s.log.InfoContext(ctx, "job done", "job", j.name, "tick", tick, "took", res.Took, "summary", res.Summary)
 	}
 }
 

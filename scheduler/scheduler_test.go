@@ -13,6 +13,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"example.com/icpdesk/config"
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/filing/filingtest"
 	"example.com/icpdesk/store"
@@ -228,6 +229,21 @@ func TestThreeReplicasOneSetOfEmails(t *testing.T) {
 	}
 }
 
+// ranBefore records a run of each job at at, as an earlier run of the
+// installation would have.
+func ranBefore(t *testing.T, s *store.Store, at time.Time, jobs ...string) {
+	t.Helper()
+	for _, j := range jobs {
+		id, err := s.StartJobRun(ctx, j, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishJobRun(ctx, id, store.JobOK, "earlier", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestStartCatchesUp: a daemon starting after downtime flags what passed
 // meanwhile and sends today's missed digest, without waiting for a tick.
 func TestStartCatchesUp(t *testing.T) {
@@ -237,6 +253,22 @@ func TestStartCatchesUp(t *testing.T) {
 		specs := defaultSpecs()
 		// Specs that do not fire during the test: only catch-up runs.
 		specs.DeadlineSweep, specs.Reminders = "0 3 1 1 *", "0 3 1 1 *"
+		// A new installation has missed nothing.
+		fresh, err := New(s, Config{Location: shanghai, Specs: specs, Now: func() time.Time { return now }}, discard())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fresh.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := fresh.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if runs, _ := s.LastJobRuns(ctx); len(runs) != 0 {
+			t.Fatalf("a new installation caught up: %+v", runs)
+		}
+		// This one ran its jobs until a year ago, and has been down since.
+		ranBefore(t, s, time.Date(2025, 11, 20, 10, 0, 0, 0, shanghai), JobDeadlineSweep, JobReminders, JobDigest)
 		sch, err := New(s, Config{Location: shanghai, Specs: specs, Now: func() time.Time { return now }}, discard())
 		if err != nil {
 			t.Fatal(err)
@@ -266,31 +298,229 @@ func TestStartCatchesUp(t *testing.T) {
 	})
 }
 
-func TestMissedToday(t *testing.T) {
-	s := storetest.Open(t, store.SQLite)
-	sch, err := New(s, Config{Location: shanghai, Specs: defaultSpecs()}, nil)
+func TestLatestTick(t *testing.T) {
+	daily, _ := config.ParseSchedule("0 9 * * *", shanghai)
+	fiveMin, _ := config.ParseSchedule("*/5 * * * *", shanghai)
+	yearly, _ := config.ParseSchedule("0 3 1 1 *", shanghai)
+	seconds, _ := config.ParseSchedule("*/10 * * * * *", shanghai)
+	every, _ := config.ParseSchedule("@every 90s", shanghai)
+	utc, _ := config.ParseSchedule("CRON_TZ=UTC 0 1 * * *", shanghai)
+	at := func(d, h, m, s int) time.Time { return time.Date(2026, 12, d, h, m, s, 0, shanghai) }
+	for _, tc := range []struct {
+		name  string
+		sched cron.Schedule
+		now   time.Time
+		want  time.Time
+	}{
+		{"daily, before today's", daily, at(1, 8, 59, 59), at(0, 9, 0, 0)}, // 30 November
+		{"daily, at the instant", daily, at(1, 9, 0, 0), at(1, 9, 0, 0)},
+		{"daily, after", daily, at(1, 23, 59, 0), at(1, 9, 0, 0)},
+		{"daily, now in UTC", daily, time.Date(2026, 12, 1, 1, 30, 0, 0, time.UTC), at(1, 9, 0, 0)},
+		{"every five minutes", fiveMin, at(1, 10, 7, 30), at(1, 10, 5, 0)},
+		{"fired a little late", fiveMin, at(1, 10, 5, 0).Add(300 * time.Millisecond), at(1, 10, 5, 0)},
+		{"seconds", seconds, at(1, 10, 7, 39), at(1, 10, 7, 30)},
+		{"yearly", yearly, at(1, 10, 0, 0), time.Date(2026, 1, 1, 3, 0, 0, 0, shanghai)},
+		{"per-entry zone", utc, at(1, 10, 0, 0), time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)},
+	} {
+		if got := latestTick(tc.sched, tc.now, shanghai); !got.Equal(tc.want) {
+			t.Errorf("%s: latest tick at %s is %s, want %s", tc.name, tc.now, got, tc.want)
+		}
+	}
+	// @every: the same tick whenever within the interval it is asked.
+	base := latestTick(every, at(1, 10, 0, 0), shanghai)
+	if base.After(at(1, 10, 0, 0)) || at(1, 10, 0, 0).Sub(base) >= 90*time.Second {
+		t.Fatalf("@every tick %s", base)
+	}
+	if again := latestTick(every, base.Add(89*time.Second), shanghai); !again.Equal(base) {
+		t.Fatalf("@every: %s then %s within one interval", base, again)
+	}
+}
+
+// counting is a scheduler whose outbox janitor counts its runs.
+func counting(t *testing.T, s *store.Store, specs Specs, runs *atomic.Int32) *Scheduler {
+	t.Helper()
+	sch, err := New(s, Config{Location: shanghai, Specs: specs, Janitor: func(context.Context, time.Time) (string, error) {
+		runs.Add(1)
+		time.Sleep(5 * time.Millisecond) // long enough for the others to try meanwhile
+		return "counted", nil
+	}}, discard())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var digest *job
-	for _, j := range sch.jobs {
-		if j.name == JobDigest {
-			digest = j
+	return sch
+}
+
+// replicas opens n stores on one fresh PostgreSQL database.
+func replicas(t *testing.T, n int) []*store.Store {
+	u := storetest.URL(t, store.Postgres)
+	var out []*store.Store
+	for i := 0; i < n; i++ {
+		s, err := store.Open(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if i == 0 {
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestOneRunPerTickThreeReplicas: three schedulers on one PostgreSQL
+// database race for each of 30 ticks, as their crons fire together (and,
+// tick after tick, one after the other): each tick runs exactly once,
+// whichever replica wins it, and each is recorded once.
+func TestOneRunPerTickThreeReplicas(t *testing.T) {
+	stores := replicas(t, 3)
+	var runs atomic.Int32
+	var scheds []*Scheduler
+	for _, s := range stores {
+		scheds = append(scheds, counting(t, s, defaultSpecs(), &runs))
+	}
+	const ticks = 30
+	first := time.Date(2026, 12, 1, 10, 30, 0, 0, shanghai)
+	winners := map[int]int{}
+	for i := 0; i < ticks; i++ {
+		tick := first.Add(time.Duration(i) * time.Hour)
+		var wg sync.WaitGroup
+		results := make([]Result, len(scheds))
+		for k, sch := range scheds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Each replica fires a little late, by its own amount.
+				var err error
+				results[k], err = sch.runJob(ctx, sch.jobs[3], tick.Add(time.Duration(k)*time.Millisecond), tick)
+				if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		// A replica whose cron fires much later finds the tick taken.
+		if res, err := scheds[i%3].runJob(ctx, scheds[i%3].jobs[3], tick.Add(time.Minute), tick); err != nil || res.Status != store.JobSkipped {
+			t.Fatalf("a late replica: %+v %v", res, err)
+		}
+		ran := 0
+		for k, r := range results {
+			switch r.Status {
+			case store.JobOK:
+				ran++
+				winners[k]++
+			case store.JobSkipped:
+			default:
+				t.Fatalf("tick %d, replica %d: %+v", i, k, r)
+			}
+		}
+		if ran != 1 {
+			t.Fatalf("tick %d ran %d times", i, ran)
 		}
 	}
-	for _, tc := range []struct {
-		now    time.Time
-		missed bool
-	}{
-		{time.Date(2026, 12, 1, 8, 59, 59, 0, shanghai), false},
-		{time.Date(2026, 12, 1, 9, 0, 0, 0, shanghai), true},
-		{time.Date(2026, 12, 1, 23, 59, 0, 0, shanghai), true},
-		{time.Date(2026, 12, 1, 0, 30, 0, 0, time.UTC), false}, // 08:30 CST
-		{time.Date(2026, 12, 1, 1, 30, 0, 0, time.UTC), true},  // 09:30 CST
-	} {
-		if got := sch.missedToday(digest, tc.now); got != tc.missed {
-			t.Errorf("missedToday(%s) = %v", tc.now, got)
+	if got := runs.Load(); got != ticks {
+		t.Fatalf("the job ran %d times for %d ticks", got, ticks)
+	}
+	recorded, distinct := tickRuns(t, stores[0], JobOutboxJanitor)
+	if recorded != ticks || distinct != ticks {
+		t.Fatalf("%d runs recorded for %d distinct ticks, want %d", recorded, distinct, ticks)
+	}
+	t.Logf("ticks won per replica: %v", winners)
+}
+
+// tickRuns counts job's recorded runs and the distinct ticks they are for
+// (runs that ended ok).
+func tickRuns(t *testing.T, s *store.Store, job string) (recorded, distinct int) {
+	t.Helper()
+	runs, err := s.JobRuns(ctx, job, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticks := map[time.Time]bool{}
+	for _, r := range runs {
+		if r.Tick == nil || r.Status != store.JobOK {
+			t.Errorf("run %+v", r)
+			continue
 		}
+		ticks[r.Tick.UTC()] = true
+	}
+	return len(runs), len(ticks)
+}
+
+// TestOneRunPerTickLive: three schedulers started on one database with a
+// schedule of every second: their crons fire together, and every tick still
+// runs once.
+func TestOneRunPerTickLive(t *testing.T) {
+	stores := replicas(t, 3)
+	specs := defaultSpecs()
+	specs.OutboxJanitor = "* * * * * *"
+	var runs atomic.Int32
+	var scheds []*Scheduler
+	for _, s := range stores {
+		sch := counting(t, s, specs, &runs)
+		if err := sch.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		scheds = append(scheds, sch)
+	}
+	time.Sleep(3500 * time.Millisecond)
+	for _, sch := range scheds {
+		if err := sch.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recorded, distinct := tickRuns(t, stores[0], JobOutboxJanitor)
+	if got := runs.Load(); got < 3 || int(got) != recorded || recorded != distinct {
+		t.Fatalf("%d runs, %d recorded, %d distinct ticks", got, recorded, distinct)
+	}
+}
+
+// TestMissedTickCaughtUpOnce: after a start has caught up a missed tick, a
+// restart (of this replica, or three starting together) runs nothing more
+// until the next tick.
+func TestMissedTickCaughtUpOnce(t *testing.T) {
+	stores := replicas(t, 3)
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, shanghai)
+	specs := defaultSpecs()
+	specs.OutboxJanitor = "0 6 * * *" // due at 06:00: missed, all were down
+	start := func(s *store.Store, runs *atomic.Int32) *Scheduler {
+		sch, err := New(s, Config{Location: shanghai, Specs: specs, Now: func() time.Time { return now },
+			Janitor: func(context.Context, time.Time) (string, error) { runs.Add(1); return "", nil }}, discard())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return sch
+	}
+	ranBefore(t, stores[0], now.Add(-48*time.Hour), JobOutboxJanitor)
+	var runs atomic.Int32
+	var scheds []*Scheduler
+	for _, s := range stores {
+		scheds = append(scheds, start(s, &runs))
+	}
+	waitFor(t, func() bool {
+		missed, _ := stores[0].TickMissed(ctx, JobOutboxJanitor, now.Add(-4*time.Hour))
+		return !missed
+	})
+	for _, sch := range scheds {
+		if err := sch.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := runs.Load(); got != 1 {
+		t.Fatalf("the missed tick ran %d times on three replicas starting together", got)
+	}
+	again := start(stores[1], &runs)
+	time.Sleep(200 * time.Millisecond)
+	if err := again.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := runs.Load(); got != 1 {
+		t.Fatalf("a restart ran the caught-up tick again (%d runs)", got)
 	}
 }
 

@@ -33,6 +33,7 @@ type outboxRow struct {
 	accountID        int64
 	inboundID        int64
 	key, payload, id string
+	bounceToken      string
 	due              time.Time
 }
 
@@ -63,8 +64,12 @@ func (s *Store) prepareOutbox(it OutboxItem) (outboxRow, error) {
 	if err != nil {
 		return outboxRow{}, err
 	}
+	token, err := newBounceToken()
+	if err != nil {
+		return outboxRow{}, err
+	}
 	return outboxRow{kind: string(n.Kind), lang: string(n.Language), to: to, filingID: it.FilingID, accountID: it.AccountID,
-		inboundID: it.InboundID, key: it.DedupKey, payload: string(payload), id: msgID, due: it.NotBefore}, nil
+		inboundID: it.InboundID, key: it.DedupKey, payload: string(payload), id: msgID, bounceToken: token, due: it.NotBefore}, nil
 }
 
 // insertOutbox inserts prepared rows, skipping those whose dedup key exists,
@@ -75,18 +80,18 @@ func (t *Tx) insertOutbox(ctx context.Context, rows []outboxRow) (map[string]boo
 	for start := 0; start < len(rows); start += bulkRows {
 		chunk := rows[start:min(start+bulkRows, len(rows))]
 		var b strings.Builder
-		b.WriteString(`INSERT INTO outbox (kind, language, recipient, filing_id, account_id, inbound_id, dedup_key, payload, status, next_attempt_at, message_id, created_at) VALUES `)
-		args := make([]any, 0, len(chunk)*11)
+		b.WriteString(`INSERT INTO outbox (kind, language, recipient, filing_id, account_id, inbound_id, dedup_key, payload, status, next_attempt_at, message_id, bounce_token, created_at) VALUES `)
+		args := make([]any, 0, len(chunk)*12)
 		for i, r := range chunk {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`)
+			b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`)
 			due := now
 			if !r.due.IsZero() {
 				due = dbTime(r.due)
 			}
-			args = append(args, r.kind, r.lang, r.to, nullID(r.filingID), nullID(r.accountID), nullID(r.inboundID), r.key, r.payload, due, r.id, now)
+			args = append(args, r.kind, r.lang, r.to, nullID(r.filingID), nullID(r.accountID), nullID(r.inboundID), r.key, r.payload, due, r.id, r.bounceToken, now)
 		}
 		b.WriteString(` ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key`)
 		var keys []string

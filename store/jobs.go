@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -24,14 +25,29 @@ const (
 // ErrJobLocked is returned by WithJobLock when another replica runs the job.
 var ErrJobLocked = errors.New("another replica is running this job")
 
-// WithJobLock runs fn while holding the job's lock. On PostgreSQL that is a
-// transaction-scoped advisory lock held by a transaction kept open for the
-// run, so it is released however the run ends, even if the process dies; a
-// second replica gets ErrJobLocked and skips the run. SQLite serves one
-// process, whose scheduler never overlaps a job with itself; dedup keys make
-// a concurrent `jobs run` harmless anyway.
+// WithJobLock runs fn while holding the job's lock, so that no two runs of a
+// job overlap. On PostgreSQL that is a transaction-scoped advisory lock held
+// by a transaction kept open for the run, so it is released however the run
+// ends, even if the process dies; a second replica gets ErrJobLocked and
+// skips the run. SQLite serves one process: the lock is held in it.
 func (s *Store) WithJobLock(ctx context.Context, job string, fn func(ctx context.Context) error) error {
 	if s.dialect != Postgres {
+		key := "job:" + job
+		s.mu.Lock()
+		if s.leases == nil {
+			s.leases = map[string]bool{}
+		}
+		if s.leases[key] {
+			s.mu.Unlock()
+			return ErrJobLocked
+		}
+		s.leases[key] = true
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			delete(s.leases, key)
+			s.mu.Unlock()
+		}()
 		return fn(ctx)
 	}
 	lockTx, err := s.db.BeginTxx(ctx, nil)
@@ -49,20 +65,81 @@ func (s *Store) WithJobLock(ctx context.Context, job string, fn func(ctx context
 	return fn(ctx)
 }
 
+// ErrTickTaken is returned by StartTick when the tick's run is recorded
+// already: another replica runs it or ran it.
+var ErrTickTaken = errors.New("another replica took this tick")
+
+// StartTick records that runner starts job's run for the schedule's tick
+// (the instant it was due) and returns the run's id for FinishJobRun. The
+// record is unique per job and tick, so of several replicas whose schedules
+// fire together, exactly one gets the tick; the others get ErrTickTaken.
+//
+// Call it under WithJobLock. No other run of the job can then be going on,
+// so a run recorded as still running was cut short (its replica died): it is
+// marked failed, and if it was this very tick, the tick is taken over and
+// run again.
+func (s *Store) StartTick(ctx context.Context, job string, tick time.Time, runner string, at time.Time) (int64, error) {
+	var id int64
+	err := s.InTx(ctx, func(t *Tx) error {
+		if _, err := t.exec(ctx, `UPDATE job_runs SET status = 'failed', finished_at = ?, detail = ?
+			WHERE job = ? AND status = 'running' AND (tick IS NULL OR tick <> ?)`,
+			dbTime(at), "interrupted: the replica running it stopped before it ended", job, dbTime(tick)); err != nil {
+			return err
+		}
+		return t.get(ctx, &id, `INSERT INTO job_runs (job, tick, runner, started_at, status) VALUES (?, ?, ?, ?, 'running')
+			ON CONFLICT (job, tick) DO UPDATE SET runner = excluded.runner, started_at = excluded.started_at,
+				detail = 'taken over from ' || job_runs.runner
+			WHERE job_runs.status = 'running'
+			RETURNING id`, job, dbTime(tick), runner, dbTime(at))
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrTickTaken
+	}
+	if err != nil {
+		return 0, fmt.Errorf("record job run %s at %s: %w", job, tick.Format(time.RFC3339), err)
+	}
+	return id, nil
+}
+
+// TickMissed reports whether job's tick at tick was missed: the job was
+// being run before it (this is not a new installation, nor a new job), and
+// no run of it, scheduled or by hand, started at or after tick and ended.
+// A replica starting up runs the latest tick of each schedule if it was
+// missed: every replica was down when it came.
+func (s *Store) TickMissed(ctx context.Context, job string, tick time.Time) (bool, error) {
+	var row struct {
+		Before int `db:"before"`
+		Since  int `db:"since"`
+	}
+	err := s.db.GetContext(ctx, &row, s.db.Rebind(`SELECT
+		(SELECT COUNT(*) FROM job_runs WHERE job = ? AND started_at < ?) AS before,
+		(SELECT COUNT(*) FROM job_runs WHERE job = ? AND started_at >= ? AND status IN ('ok', 'failed')) AS since`),
+		job, dbTime(tick), job, dbTime(tick))
+	if err != nil {
+		return false, fmt.Errorf("read job runs of %s: %w", job, err)
+	}
+	return row.Before > 0 && row.Since == 0, nil
+}
+
 // JobRun is one recorded run of a job.
 type JobRun struct {
-	ID         int64      `json:"id" db:"id"`
-	Job        string     `json:"job" db:"job"`
+	ID  int64  `json:"id" db:"id"`
+	Job string `json:"job" db:"job"`
+	// Tick is the scheduled instant the run is for; nil for a run by hand.
+	Tick       *time.Time `json:"tick,omitempty" db:"tick"`
+	Runner     string     `json:"runner,omitempty" db:"runner"`
 	StartedAt  time.Time  `json:"started_at" db:"started_at"`
 	FinishedAt *time.Time `json:"finished_at,omitempty" db:"finished_at"`
 	Status     string     `json:"status" db:"status"`
 	Detail     string     `json:"detail,omitempty" db:"detail"`
 }
 
-// StartJobRun records that a job started.
+// StartJobRun records that a job started by hand (`icpdesk jobs run`), not
+// for a tick of its schedule.
 func (s *Store) StartJobRun(ctx context.Context, job string, at time.Time) (int64, error) {
 	var id int64
-	err := s.db.GetContext(ctx, &id, s.db.Rebind(`INSERT INTO job_runs (job, started_at, status) VALUES (?, ?, 'running') RETURNING id`), job, dbTime(at))
+	err := s.db.GetContext(ctx, &id, s.db.Rebind(`INSERT INTO job_runs (job, runner, started_at, status) VALUES (?, ?, ?, 'running') RETURNING id`),
+		job, ProcessName(), dbTime(at))
 	if err != nil {
 		return 0, fmt.Errorf("record job run %s: %w", job, err)
 	}
@@ -82,7 +159,7 @@ func (s *Store) FinishJobRun(ctx context.Context, id int64, status, detail strin
 // LastJobRuns returns the latest run of each job.
 func (s *Store) LastJobRuns(ctx context.Context) (map[string]JobRun, error) {
 	var runs []JobRun
-	err := s.db.SelectContext(ctx, &runs, `SELECT r.id, r.job, r.started_at, r.finished_at, r.status, r.detail FROM job_runs r
+	err := s.db.SelectContext(ctx, &runs, `SELECT r.id, r.job, r.tick, r.runner, r.started_at, r.finished_at, r.status, r.detail FROM job_runs r
 		WHERE r.id IN (SELECT MAX(id) FROM job_runs GROUP BY job)`)
 	if err != nil {
 		return nil, fmt.Errorf("read job runs: %w", err)
@@ -92,6 +169,17 @@ func (s *Store) LastJobRuns(ctx context.Context) (map[string]JobRun, error) {
 		out[r.Job] = r
 	}
 	return out, nil
+}
+
+// JobRuns returns the latest runs of job, newest first, at most limit.
+func (s *Store) JobRuns(ctx context.Context, job string, limit int) ([]JobRun, error) {
+	var runs []JobRun
+	err := s.db.SelectContext(ctx, &runs, s.db.Rebind(`SELECT id, job, tick, runner, started_at, finished_at, status, detail FROM job_runs
+		WHERE job = ? ORDER BY id DESC LIMIT ?`), job, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read runs of %s: %w", job, err)
+	}
+	return runs, nil
 }
 
 func truncate(s string, n int) string {

@@ -432,3 +432,85 @@ func TestSweepWaitsForTheInbox(t *testing.T) {
 		}
 	})
 }
+
+// TestStartTick: a tick is recorded once: the second replica to start it
+// gets ErrTickTaken. A tick left running by a replica that died is taken
+// over by the next start under the job lock, and other runs it left are
+// marked interrupted.
+func TestStartTick(t *testing.T) {
+	each(t, func(t *testing.T, s *store.Store, c *clock) {
+		tick := time.Date(2026, 12, 1, 9, 0, 0, 0, shanghai)
+		id, err := s.StartTick(ctx, "digest", tick, "web1:1", c.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishJobRun(ctx, id, store.JobOK, "done", c.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.StartTick(ctx, "digest", tick, "web2:2", c.Now()); !errors.Is(err, store.ErrTickTaken) {
+			t.Fatalf("second start of a finished tick: %v", err)
+		}
+		if missed, err := s.TickMissed(ctx, "digest", tick); err != nil || missed {
+			t.Fatalf("a tick run was missed: %v %v", missed, err)
+		}
+		if missed, _ := s.TickMissed(ctx, "digest", c.Now().Add(time.Second)); !missed {
+			t.Fatal("a later tick with no run was not missed")
+		}
+		if missed, _ := s.TickMissed(ctx, "reminders", c.Now().Add(time.Second)); missed {
+			t.Fatal("a job that never ran missed a tick")
+		}
+		if _, err := s.StartTick(ctx, "reminders", tick, "web2:2", c.Now()); err != nil {
+			t.Fatalf("another job's same tick: %v", err)
+		}
+
+		// web1 dies running the next tick, and a run by hand.
+		next := tick.Add(24 * time.Hour)
+		if _, err := s.StartTick(ctx, "digest", next, "web1:1", c.Now()); err != nil {
+			t.Fatal(err)
+		}
+		byHand, err := s.StartJobRun(ctx, "digest", c.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if missed, _ := s.TickMissed(ctx, "digest", next); !missed {
+			t.Fatal("a run still going counts as done")
+		}
+		took, err := s.StartTick(ctx, "digest", next, "web3:3", c.Now())
+		if err != nil {
+			t.Fatalf("taking over a dead replica's tick: %v", err)
+		}
+		var r struct {
+			Runner string `db:"runner"`
+			Status string `db:"status"`
+			Detail string `db:"detail"`
+		}
+		if err := store.GetForTest(ctx, s, &r, `SELECT runner, status, detail FROM job_runs WHERE id = ?`, took); err != nil ||
+			r.Runner != "web3:3" || r.Status != store.JobRunning || !strings.Contains(r.Detail, "web1:1") {
+			t.Fatalf("taken-over run %+v (%v)", r, err)
+		}
+		var status, detail string
+		if err := store.GetForTest(ctx, s, &status, `SELECT status FROM job_runs WHERE id = ?`, byHand); err != nil || status != store.JobFailed {
+			t.Fatalf("the interrupted run by hand is %q (%v)", status, err)
+		}
+		if err := store.GetForTest(ctx, s, &detail, `SELECT detail FROM job_runs WHERE id = ?`, byHand); err != nil || !strings.Contains(detail, "interrupted") {
+			t.Fatalf("its detail: %q (%v)", detail, err)
+		}
+	})
+}
+
+// TestJobLockOnSQLite: one process serves SQLite; the lock is held in it.
+func TestJobLockOnSQLite(t *testing.T) {
+	s := storetest.Open(t, store.SQLite)
+	err := s.WithJobLock(ctx, "digest", func(context.Context) error {
+		if err := s.WithJobLock(ctx, "digest", func(context.Context) error { return nil }); !errors.Is(err, store.ErrJobLocked) {
+			t.Errorf("nested run of the same job: %v", err)
+		}
+		return s.WithJobLock(ctx, "reminders", func(context.Context) error { return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WithJobLock(ctx, "digest", func(context.Context) error { return nil }); err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+}

@@ -8,6 +8,13 @@ package store
 //	   └──Release/Requeue───┘ └────MarkFailed─▶ failed (+ staff alert)
 //
 // and RetryRow puts a failed row back in the queue.
+//
+// A claim is held by a named worker (claimed_by, e.g. "web1:4242:worker-1")
+// until lease_until. The worker renews it (RenewClaims) while it sends, so
+// the lease can be short: when the worker dies, the next claim of any worker
+// takes the row back (ClaimDue), and a restarted process takes back its dead
+// predecessor's claims at once (TakeBackDeadClaims). Only the holder of a
+// claim may reschedule, fail or release the row.
 
 import (
 	"context"
@@ -19,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"example.com/icpdesk/filing"
@@ -40,72 +48,106 @@ type OutboxMessage struct {
 	Notice filing.Notice
 	// NoticeErr is set when the payload cannot be decoded; the row cannot be
 	// sent and should be failed.
-	NoticeErr  error
-	Attempts   int // including the one this claim starts
-	MessageID  string
-	CreatedAt  time.Time
-	LeaseUntil time.Time
+	NoticeErr error
+	Attempts  int // including the one this claim starts
+	MessageID string
+	// BounceToken goes in the envelope sender when VERP is on; empty for
+	// rows queued before tokens existed.
+	BounceToken string
+	CreatedAt   time.Time
+	LeaseUntil  time.Time
 }
 
 type claimedRow struct {
-	ID        int64         `db:"id"`
-	Kind      string        `db:"kind"`
-	Language  string        `db:"language"`
-	Recipient string        `db:"recipient"`
-	FilingID  sql.NullInt64 `db:"filing_id"`
-	AccountID sql.NullInt64 `db:"account_id"`
-	Payload   string        `db:"payload"`
-	Attempts  int           `db:"attempts"`
-	MessageID string        `db:"message_id"`
-	CreatedAt time.Time     `db:"created_at"`
+	ID          int64         `db:"id"`
+	Kind        string        `db:"kind"`
+	Language    string        `db:"language"`
+	Recipient   string        `db:"recipient"`
+	FilingID    sql.NullInt64 `db:"filing_id"`
+	AccountID   sql.NullInt64 `db:"account_id"`
+	Payload     string        `db:"payload"`
+	Attempts    int           `db:"attempts"`
+	MessageID   string        `db:"message_id"`
+	BounceToken string        `db:"bounce_token"`
+	CreatedAt   time.Time     `db:"created_at"`
 }
 
-// ClaimDue marks up to limit queued rows due at now as sending, leased until
-// now+lease, counts the attempt, and returns them in id order. On
-// PostgreSQL, concurrent claimers (workers, replicas) skip each other's rows
-// (FOR UPDATE SKIP LOCKED) and never get the same row; SQLite's immediate
-// transactions serialise claims. A row whose lease expires is put back by
-// RequeueExpiredLeases.
-func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboxMessage, error) {
-	if limit <= 0 || lease <= 0 {
-		return nil, fmt.Errorf("claim outbox: limit %d and lease %v must be positive", limit, lease)
+// ClaimDue claims up to limit rows for owner, leased until now+lease, counts
+// the attempt, and returns them in id order. It takes first the rows whose
+// claim expired (their holder died or hung: it is not sending them any
+// more, and they may be overdue), then queued rows due at now, oldest
+// first. An expired row's attempt count goes up again, as if it had been
+// requeued and claimed: its previous attempt may or may not have reached
+// the server. On PostgreSQL, concurrent claimers (workers, replicas) skip
+// each other's rows (FOR UPDATE SKIP LOCKED) and never get the same row;
+// SQLite's immediate transactions serialise claims.
+func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, limit int, lease time.Duration) ([]OutboxMessage, error) {
+	if owner == "" || limit <= 0 || lease <= 0 {
+		return nil, fmt.Errorf("claim outbox: owner %q, limit %d and lease %v must be set", owner, limit, lease)
 	}
 	until := dbTime(now.Add(lease))
-	const returning = ` RETURNING id, kind, language, recipient, filing_id, account_id, payload, attempts, message_id, created_at`
-	var rows []claimedRow
-	var err error
+	const returning = ` RETURNING id, kind, language, recipient, filing_id, account_id, payload, attempts, message_id, bounce_token, created_at`
+	var expiredQ, dueQ string
 	if s.dialect == Postgres {
 		// PostgreSQL may re-run an IN subquery while updating, and a LIMIT
 		// with SKIP LOCKED then yields more rows than asked for (seen in this
 		// package's tests). A materialised CTE picks the rows exactly once;
 		// the outer status check re-tests a row changed meanwhile.
-		q := `WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
+		pgReturning := strings.ReplaceAll(returning, " id,", " outbox.id,")
+		expiredQ = `WITH gone AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'sending' AND lease_until <= ?
+				ORDER BY lease_until, id LIMIT ? FOR UPDATE SKIP LOCKED)
+			UPDATE outbox SET attempts = attempts + 1, lease_until = ?, claimed_by = ?
+			FROM gone WHERE outbox.id = gone.id AND outbox.status = 'sending'` + pgReturning
+		dueQ = `WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
 				ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
-			UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
-			FROM due WHERE outbox.id = due.id AND outbox.status = 'queued'` +
-			strings.ReplaceAll(returning, " id,", " outbox.id,")
-		err = s.InTx(ctx, func(t *Tx) error {
-			// Statistics lag behind a burst of enqueues; estimating few due
-			// rows, the planner would bitmap-scan and sort every due row (and
-			// every dead index entry) to return the first few, on each claim.
-			// The due index already holds them in order.
-			if _, err := t.exec(ctx, `SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off`); err != nil {
-				return err
-			}
-			return t.selectRows(ctx, &rows, q, dbTime(now), limit, until)
-		})
+			UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, claimed_by = ?
+			FROM due WHERE outbox.id = due.id AND outbox.status = 'queued'` + pgReturning
 	} else {
 		// SQLite computes the IN list once, inside the write lock. Without
 		// statistics it would find the due rows through outbox_status_idx and
 		// sort every queued row, and look the claimed ids up by scanning every
 		// queued row again: a claim would cost the whole backlog. INDEXED BY
-		// reads the first rows of the due index in order; the unary + keeps the
-		// outer status check off the index, so each id is a rowid lookup.
-		q := `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
+		// reads the first rows of the partial index in order; the unary +
+		// keeps the outer status check off the index, so each id is a rowid
+		// lookup.
+		expiredQ = `UPDATE outbox SET attempts = attempts + 1, lease_until = ?, claimed_by = ?
+			WHERE +status = 'sending' AND id IN (SELECT id FROM outbox INDEXED BY outbox_claims_idx
+				WHERE status = 'sending' AND lease_until <= ? ORDER BY lease_until, id LIMIT ?)` + returning
+		dueQ = `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, claimed_by = ?
 			WHERE +status = 'queued' AND id IN (SELECT id FROM outbox INDEXED BY outbox_due_idx
 				WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)` + returning
-		err = s.db.SelectContext(ctx, &rows, s.db.Rebind(q), until, dbTime(now), limit)
 	}
+	var rows []claimedRow
+	err := s.InTx(ctx, func(t *Tx) error {
+		rows = rows[:0]
+		claim := func(q string, limit int, at time.Time) error {
+			var got []claimedRow
+			var err error
+			if s.dialect == Postgres {
+				err = t.selectRows(ctx, &got, q, dbTime(at), limit, until, owner)
+			} else {
+				err = t.selectRows(ctx, &got, q, until, owner, dbTime(at), limit)
+			}
+			rows = append(rows, got...)
+			return err
+		}
+		if s.dialect == Postgres {
+			// Statistics lag behind a burst of enqueues; estimating few due
+			// rows, the planner would bitmap-scan and sort every due row (and
+			// every dead index entry) to return the first few, on each claim.
+			// The partial indexes already hold them in order.
+			if _, err := t.exec(ctx, `SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off`); err != nil {
+				return err
+			}
+		}
+		if err := claim(expiredQ, limit, now); err != nil {
+			return fmt.Errorf("take back expired claims: %w", err)
+		}
+		if len(rows) < limit {
+			return claim(dueQ, limit-len(rows), now)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
@@ -115,13 +157,76 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease ti
 	for i, r := range rows {
 		m := OutboxMessage{ID: r.ID, Kind: filing.EmailKind(r.Kind), Language: filing.Language(r.Language),
 			Recipient: r.Recipient, FilingID: r.FilingID.Int64, AccountID: r.AccountID.Int64,
-			Attempts: r.Attempts, MessageID: r.MessageID, CreatedAt: r.CreatedAt, LeaseUntil: until}
+			Attempts: r.Attempts, MessageID: r.MessageID, BounceToken: r.BounceToken, CreatedAt: r.CreatedAt, LeaseUntil: until}
 		if err := json.Unmarshal([]byte(r.Payload), &m.Notice); err != nil {
 			m.NoticeErr = fmt.Errorf("outbox row %d: payload: %w", r.ID, err)
 		}
 		out[i] = m
 	}
 	return out, nil
+}
+
+// RenewClaims extends owner's claims on ids until now+lease, and returns
+// the ids it extended: the others are no longer owner's (another worker took
+// them back after they expired) or no longer being sent.
+func (s *Store) RenewClaims(ctx context.Context, owner string, ids []int64, now time.Time, lease time.Duration) ([]int64, error) {
+	var renewed []int64
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	until := dbTime(now.Add(lease))
+	err := s.InTx(ctx, func(t *Tx) error {
+		renewed = renewed[:0]
+		for start := 0; start < len(ids); start += bulkRows {
+			q, args, err := t.inList(`UPDATE outbox SET lease_until = ? WHERE status = 'sending' AND claimed_by = ? AND id IN (?) RETURNING id`,
+				until, owner, ids[start:min(start+bulkRows, len(ids))])
+			if err != nil {
+				return err
+			}
+			var got []int64
+			if err := t.tx.SelectContext(ctx, &got, q, args...); err != nil {
+				return err
+			}
+			renewed = append(renewed, got...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("renew %d outbox claims: %w", len(ids), err)
+	}
+	return renewed, nil
+}
+
+// TakeBackDeadClaims ends at once the claims of processes of this machine
+// that no longer run (ProcessGone): a process restarted after a crash calls
+// it before its first claim, so its predecessor's emails go out now rather
+// than when their lease runs out. It returns how many claims it ended;
+// ClaimDue then takes those rows first.
+func (s *Store) TakeBackDeadClaims(ctx context.Context, now time.Time) (int, error) {
+	var owners []string
+	if err := s.db.SelectContext(ctx, &owners, s.db.Rebind(`SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending' AND lease_until > ?`),
+		dbTime(now)); err != nil {
+		return 0, fmt.Errorf("read outbox claims: %w", err)
+	}
+	var dead []string
+	for _, o := range owners {
+		if ProcessGone(o) {
+			dead = append(dead, o)
+		}
+	}
+	if len(dead) == 0 {
+		return 0, nil
+	}
+	q, args, err := sqlx.In(`UPDATE outbox SET lease_until = ? WHERE status = 'sending' AND claimed_by IN (?)`, dbTime(now), dead)
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return 0, fmt.Errorf("take back the claims of %s: %w", strings.Join(dead, ", "), err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }
 
 // SentMark records one delivered email.
@@ -138,10 +243,22 @@ const markSentChunk = 300
 
 // MarkSent marks delivered rows sent and erases the filing password from
 // their payloads in the same statement, so no committed state has the email
-// sent and the password still stored. It returns how many rows it changed:
-// fewer than given means some were no longer leased to the caller (a
-// janitor requeued them), and they may be sent again.
+// sent and the password still stored. A row is marked whoever claims it
+// now: the email went out, and a worker that took the row back after this
+// one's claim ran out would only send it again. It returns how many rows it
+// changed: fewer than given means some were no longer being sent (another
+// worker took them back and already recorded its own attempt).
+//
+// The mailer records each delivery before the next message's final dot, so
+// this commit is on the sending path. On PostgreSQL it does not wait for
+// the WAL to reach the disk (synchronous_commit off): a kill of icpdesk
+// loses nothing, and a crash of PostgreSQL itself can lose only the last
+// fraction of a second of marks, whose emails then go out again with their
+// Message-IDs.
 func (s *Store) MarkSent(ctx context.Context, marks []SentMark) (int, error) {
+	if len(marks) == 1 && marks[0].MessageID == "" {
+		return s.markOneSent(ctx, marks[0])
+	}
 	// instr first: most payloads have no password, and parsing each one's
 	// JSON in the process (SQLite is in process) costs more than the send.
 	erase := `CASE WHEN instr(outbox.payload, '"password"') > 0 THEN json_remove(outbox.payload, '$.password') ELSE outbox.payload END`
@@ -155,12 +272,13 @@ func (s *Store) MarkSent(ctx context.Context, marks []SentMark) (int, error) {
 	}
 	total := 0
 	err := s.InTx(ctx, func(t *Tx) error {
+		total = 0
 		if s.dialect == Postgres {
 			// Else, with lagging statistics, the planner bitmap-scans every
 			// 'sending' entry of outbox_status_idx (dead ones included) and
 			// hash-joins them, where one primary-key lookup per row is all
 			// that is needed.
-			if _, err := t.exec(ctx, `SET LOCAL enable_bitmapscan = off`); err != nil {
+			if _, err := t.exec(ctx, `SET LOCAL enable_bitmapscan = off; SET LOCAL synchronous_commit = off`); err != nil {
 				return fmt.Errorf("mark %d emails sent: %w", len(marks), err)
 			}
 		}
@@ -203,6 +321,35 @@ func (s *Store) MarkSent(ctx context.Context, marks []SentMark) (int, error) {
 	return total, nil
 }
 
+// markOneSent is MarkSent for one row, the mailer's usual call: one
+// prepared statement in its own transaction, so one round trip. On
+// PostgreSQL the statement turns synchronous_commit off for its own
+// transaction (set_config's is_local), as SET LOCAL would in a transaction
+// of several statements.
+func (s *Store) markOneSent(ctx context.Context, m SentMark) (int, error) {
+	s.markOnce.Do(func() {
+		q := `UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = '',
+			payload = CASE WHEN instr(payload, '"password"') > 0 THEN json_remove(payload, '$.password') ELSE payload END
+			WHERE id = ? AND status = 'sending'`
+		if s.dialect == Postgres {
+			q = `WITH nosync AS (SELECT set_config('synchronous_commit', 'off', true))
+				UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = '',
+					payload = CASE WHEN jsonb_exists(payload, 'password') THEN payload - 'password' ELSE payload END
+				FROM nosync WHERE id = ? AND status = 'sending'`
+		}
+		s.markStmt, s.markErr = s.db.PreparexContext(context.WithoutCancel(ctx), s.db.Rebind(q))
+	})
+	if s.markErr != nil {
+		return 0, fmt.Errorf("mark email %d sent: %w", m.ID, s.markErr)
+	}
+	res, err := s.markStmt.ExecContext(ctx, dbTime(m.SentAt), m.ID)
+	if err != nil {
+		return 0, fmt.Errorf("mark email %d sent: %w", m.ID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // RetryMark puts one row back in the queue for a later attempt.
 type RetryMark struct {
 	ID            int64
@@ -210,14 +357,17 @@ type RetryMark struct {
 	Error         string
 }
 
-// MarkRetry returns claimed rows to the queue with their next attempt time
-// and the error that delayed them, in one transaction.
-func (s *Store) MarkRetry(ctx context.Context, marks []RetryMark) (int, error) {
+// MarkRetry returns owner's claimed rows to the queue with their next
+// attempt time and the error that delayed them, in one transaction. Rows
+// owner no longer holds are left to their new holder; the count says how
+// many were changed.
+func (s *Store) MarkRetry(ctx context.Context, owner string, marks []RetryMark) (int, error) {
 	total := 0
 	err := s.InTx(ctx, func(t *Tx) error {
+		total = 0
 		for _, m := range marks {
 			res, err := t.exec(ctx, `UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = ?, lease_until = NULL
-				WHERE id = ? AND status = 'sending'`, dbTime(m.NextAttemptAt), truncateError(m.Error), m.ID)
+				WHERE id = ? AND status = 'sending' AND claimed_by = ?`, dbTime(m.NextAttemptAt), truncateError(m.Error), m.ID, owner)
 			if err != nil {
 				return fmt.Errorf("requeue email %d: %w", m.ID, err)
 			}
@@ -232,16 +382,17 @@ func (s *Store) MarkRetry(ctx context.Context, marks []RetryMark) (int, error) {
 	return total, nil
 }
 
-// ReleaseClaims returns claimed rows that were never attempted (the mailer
-// stopped first) to the queue as they were, uncounting the attempt.
-func (s *Store) ReleaseClaims(ctx context.Context, ids []int64) error {
+// ReleaseClaims returns owner's claimed rows that were never attempted (the
+// mailer stopped first) to the queue as they were, uncounting the attempt.
+// Rows owner no longer holds are left alone.
+func (s *Store) ReleaseClaims(ctx context.Context, owner string, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	return s.InTx(ctx, func(t *Tx) error {
 		q, args, err := t.inList(`UPDATE outbox SET status = 'queued', lease_until = NULL,
 			attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
-			WHERE status = 'sending' AND id IN (?)`, ids)
+			WHERE status = 'sending' AND claimed_by = ? AND id IN (?)`, owner, ids)
 		if err != nil {
 			return err
 		}
@@ -254,7 +405,9 @@ func (s *Store) ReleaseClaims(ctx context.Context, ids []int64) error {
 
 // OutboxFailure records an email that will not be delivered.
 type OutboxFailure struct {
-	ID    int64
+	ID int64
+	// Owner is the worker holding the row's claim: only it may fail the row.
+	Owner string
 	At    time.Time
 	Error string
 	// Alert, if set, is sent to every staff address in the same transaction,
@@ -265,7 +418,9 @@ type OutboxFailure struct {
 }
 
 // MarkFailed marks a claimed row failed for good, audits it, and enqueues
-// the staff alert. It returns the number of alerts enqueued.
+// the staff alert. It returns the number of alerts enqueued, and
+// ErrConflict, changing nothing, when the row is not being sent under
+// f.Owner's claim (another worker took it back: it decides).
 func (s *Store) MarkFailed(ctx context.Context, f OutboxFailure) (int, error) {
 	alerts := 0
 	err := s.InTx(ctx, func(t *Tx) error {
@@ -274,11 +429,12 @@ func (s *Store) MarkFailed(ctx context.Context, f OutboxFailure) (int, error) {
 			Kind      string        `db:"kind"`
 			Payload   string        `db:"payload"`
 			Status    string        `db:"status"`
+			ClaimedBy string        `db:"claimed_by"`
 			FilingID  sql.NullInt64 `db:"filing_id"`
 			AccountID sql.NullInt64 `db:"account_id"`
 			InboundID sql.NullInt64 `db:"inbound_id"`
 		}
-		err := t.get(ctx, &row, `SELECT kind, payload, status, filing_id, account_id, inbound_id FROM outbox WHERE id = ?`+t.forUpdate(), f.ID)
+		err := t.get(ctx, &row, `SELECT kind, payload, status, claimed_by, filing_id, account_id, inbound_id FROM outbox WHERE id = ?`+t.forUpdate(), f.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("email %d: %w", f.ID, ErrNotFound)
 		}
@@ -287,6 +443,9 @@ func (s *Store) MarkFailed(ctx context.Context, f OutboxFailure) (int, error) {
 		}
 		if row.Status != OutboxSending {
 			return fmt.Errorf("email %d is %s, not sending: %w", f.ID, row.Status, ErrConflict)
+		}
+		if row.ClaimedBy != f.Owner {
+			return fmt.Errorf("email %d is claimed by %s, not %s: %w", f.ID, row.ClaimedBy, f.Owner, ErrConflict)
 		}
 		detail := truncateError(f.Error)
 		if _, err := t.exec(ctx, `UPDATE outbox SET status = 'failed', last_error = ?, lease_until = NULL WHERE id = ?`,
@@ -343,10 +502,12 @@ func truncateError(s string) string {
 // RequeueExpiredLeases returns rows whose claim expired (the mailer holding
 // them died or hung) to the queue, due at once. The email may have gone out
 // before the holder died: its Message-ID is fixed, so a second copy is
-// recognisably the same message. The scheduler's janitor calls it.
+// recognisably the same message. ClaimDue takes such rows itself; the
+// scheduler's janitor and `outbox send` call this too, so that a row
+// nobody claims stays visible as queued.
 func (s *Store) RequeueExpiredLeases(ctx context.Context, now time.Time) (int, error) {
 	res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE outbox SET status = 'queued', lease_until = NULL, next_attempt_at = ?
-		WHERE status = 'sending' AND lease_until < ?`), dbTime(now), dbTime(now))
+		WHERE status = 'sending' AND lease_until <= ?`), dbTime(now), dbTime(now))
 	if err != nil {
 		return 0, fmt.Errorf("requeue expired outbox leases: %w", err)
 	}
@@ -463,16 +624,24 @@ func (s *Store) OutboxNotice(ctx context.Context, id int64) (filing.Notice, erro
 	return n, nil
 }
 
-// NextDue returns when the earliest queued row is due, if any is queued.
+// NextDue returns when a row can next be claimed, if any can: the earliest
+// due time of the queued rows, or the earliest end of a claim, since a claim
+// that runs out is taken back.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
-	var t []time.Time
-	if err := s.db.SelectContext(ctx, &t, `SELECT next_attempt_at FROM outbox WHERE status = 'queued' ORDER BY next_attempt_at LIMIT 1`); err != nil {
-		return time.Time{}, false, fmt.Errorf("next due email: %w", err)
+	var next time.Time
+	for _, q := range []string{
+		`SELECT next_attempt_at FROM outbox WHERE status = 'queued' ORDER BY next_attempt_at LIMIT 1`,
+		`SELECT lease_until FROM outbox WHERE status = 'sending' ORDER BY lease_until LIMIT 1`,
+	} {
+		var t []time.Time
+		if err := s.db.SelectContext(ctx, &t, q); err != nil {
+			return time.Time{}, false, fmt.Errorf("next due email: %w", err)
+		}
+		if len(t) > 0 && (next.IsZero() || t[0].Before(next)) {
+			next = t[0]
+		}
 	}
-	if len(t) == 0 {
-		return time.Time{}, false, nil
-	}
-	return t[0], true, nil
+	return next, !next.IsZero(), nil
 }
 
 // Staff returns the addresses that receive staff emails and their language.

@@ -18,6 +18,9 @@ import (
 
 const mailPassword = "Pw-only-in-one-email-7f3a"
 
+// owner is the claimant in tests that need only one.
+const owner = "test:1:worker-1"
+
 // enqueueMail adds n emails with a password in the payload, due at the
 // store's now plus delay, and returns their ids in order.
 func enqueueMail(t *testing.T, s *store.Store, prefix string, n int, delay time.Duration) []int64 {
@@ -64,7 +67,7 @@ func TestClaimMarkSentErasesPassword(t *testing.T) {
 	each(t, func(t *testing.T, s *store.Store, c *clock) {
 		ids := enqueueMail(t, s, "a", 3, 0)
 		later := enqueueMail(t, s, "later", 1, time.Hour)
-		got, err := s.ClaimDue(ctx, c.Now(), 2, 10*time.Minute)
+		got, err := s.ClaimDue(ctx, owner, c.Now(), 2, 10*time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +83,7 @@ func TestClaimMarkSentErasesPassword(t *testing.T) {
 			t.Fatalf("after claim: %+v", r)
 		}
 		// Claimed rows are not claimed again; the future one is not due.
-		rest, err := s.ClaimDue(ctx, c.Now(), 10, time.Minute)
+		rest, err := s.ClaimDue(ctx, owner, c.Now(), 10, time.Minute)
 		if err != nil || len(rest) != 1 || rest[0].ID != ids[2] {
 			t.Fatalf("second claim: %+v %v", rest, err)
 		}
@@ -127,7 +130,7 @@ func TestClaimMarkSentErasesPassword(t *testing.T) {
 func TestMarkSentManyRows(t *testing.T) {
 	each(t, func(t *testing.T, s *store.Store, c *clock) {
 		ids := enqueueMail(t, s, "bulk", 650, 0) // more than one statement's chunk
-		got, err := s.ClaimDue(ctx, c.Now(), 1000, time.Minute)
+		got, err := s.ClaimDue(ctx, owner, c.Now(), 1000, time.Minute)
 		if err != nil || len(got) != len(ids) {
 			t.Fatalf("claimed %d of %d: %v", len(got), len(ids), err)
 		}
@@ -154,12 +157,12 @@ func TestMarkRetryAndNextDue(t *testing.T) {
 			t.Fatalf("empty outbox has a next due row (%v)", err)
 		}
 		ids := enqueueMail(t, s, "r", 2, 0)
-		got, err := s.ClaimDue(ctx, c.Now(), 10, time.Minute)
+		got, err := s.ClaimDue(ctx, owner, c.Now(), 10, time.Minute)
 		if err != nil || len(got) != 2 {
 			t.Fatal(got, err)
 		}
 		next := c.Now().Add(45 * time.Second)
-		n, err := s.MarkRetry(ctx, []store.RetryMark{{ID: ids[0], NextAttemptAt: next, Error: "451 4.3.0 try later"},
+		n, err := s.MarkRetry(ctx, owner, []store.RetryMark{{ID: ids[0], NextAttemptAt: next, Error: "451 4.3.0 try later"},
 			{ID: ids[1], NextAttemptAt: next.Add(time.Minute), Error: strings.Repeat("长", 2000)}})
 		if err != nil || n != 2 {
 			t.Fatalf("mark retry: %d %v", n, err)
@@ -175,10 +178,10 @@ func TestMarkRetryAndNextDue(t *testing.T) {
 		if err != nil || !ok || !due.Equal(next) {
 			t.Fatalf("next due %v %v %v, want %v", due, ok, err, next)
 		}
-		if got, _ := s.ClaimDue(ctx, c.Now(), 10, time.Minute); len(got) != 0 {
+		if got, _ := s.ClaimDue(ctx, owner, c.Now(), 10, time.Minute); len(got) != 0 {
 			t.Fatalf("claimed %d rows before they are due", len(got))
 		}
-		got, err = s.ClaimDue(ctx, next, 10, time.Minute)
+		got, err = s.ClaimDue(ctx, owner, next, 10, time.Minute)
 		if err != nil || len(got) != 1 || got[0].ID != ids[0] || got[0].Attempts != 2 {
 			t.Fatalf("claim when due: %+v %v", got, err)
 		}
@@ -191,12 +194,12 @@ func TestMarkFailedAlertsEachStaffAddressOnce(t *testing.T) {
 			c := newClock()
 			s := storetest.Open(t, d, store.WithClock(c.Now), store.WithStaff([]string{"staff1@example.cn", "Staff2@example.cn"}, filing.LangEnglish))
 			ids := enqueueMail(t, s, "f", 1, 0)
-			got, err := s.ClaimDue(ctx, c.Now(), 10, time.Minute)
+			got, err := s.ClaimDue(ctx, owner, c.Now(), 10, time.Minute)
 			if err != nil || len(got) != 1 {
 				t.Fatal(got, err)
 			}
 			alert := &filing.Alert{Action: "email_failed", Summary: filing.Text{Zh: "邮件被拒收", En: "email rejected"}}
-			n, err := s.MarkFailed(ctx, store.OutboxFailure{ID: ids[0], At: c.Now(), Error: "550 5.1.1 no such user", Alert: alert})
+			n, err := s.MarkFailed(ctx, store.OutboxFailure{Owner: owner, ID: ids[0], At: c.Now(), Error: "550 5.1.1 no such user", Alert: alert})
 			if err != nil || n != 2 {
 				t.Fatalf("mark failed: %d alerts, %v", n, err)
 			}
@@ -204,7 +207,7 @@ func TestMarkFailedAlertsEachStaffAddressOnce(t *testing.T) {
 				t.Fatalf("failed row: %+v", r)
 			}
 			// Failing it again is refused and enqueues nothing more.
-			if _, err := s.MarkFailed(ctx, store.OutboxFailure{ID: ids[0], At: c.Now(), Error: "again", Alert: alert}); !errors.Is(err, store.ErrConflict) {
+			if _, err := s.MarkFailed(ctx, store.OutboxFailure{Owner: owner, ID: ids[0], At: c.Now(), Error: "again", Alert: alert}); !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("second MarkFailed: %v", err)
 			}
 			alerts, err := s.ListOutbox(ctx, store.OutboxFilter{Status: store.OutboxQueued})
@@ -228,11 +231,11 @@ func TestMarkFailedAlertsEachStaffAddressOnce(t *testing.T) {
 				t.Fatalf("alerts to %v", to)
 			}
 			// A staff alert that fails raises no alert of its own.
-			claimed, err := s.ClaimDue(ctx, c.Now(), 10, time.Minute)
+			claimed, err := s.ClaimDue(ctx, owner, c.Now(), 10, time.Minute)
 			if err != nil || len(claimed) != 2 {
 				t.Fatal(claimed, err)
 			}
-			if n, err := s.MarkFailed(ctx, store.OutboxFailure{ID: claimed[0].ID, At: c.Now(), Error: "550", Alert: alert}); err != nil || n != 0 {
+			if n, err := s.MarkFailed(ctx, store.OutboxFailure{Owner: owner, ID: claimed[0].ID, At: c.Now(), Error: "550", Alert: alert}); err != nil || n != 0 {
 				t.Fatalf("failing a staff alert enqueued %d alerts (%v)", n, err)
 			}
 			var events int
@@ -246,10 +249,10 @@ func TestMarkFailedAlertsEachStaffAddressOnce(t *testing.T) {
 func TestReleaseAndRequeueExpiredLeases(t *testing.T) {
 	each(t, func(t *testing.T, s *store.Store, c *clock) {
 		ids := enqueueMail(t, s, "l", 2, 0)
-		if _, err := s.ClaimDue(ctx, c.Now(), 10, time.Minute); err != nil {
+		if _, err := s.ClaimDue(ctx, owner, c.Now(), 10, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ReleaseClaims(ctx, ids[:1]); err != nil {
+		if err := s.ReleaseClaims(ctx, owner, ids[:1]); err != nil {
 			t.Fatal(err)
 		}
 		if r := outboxRow(t, s, ids[0]); r.Status != store.OutboxQueued || r.Attempts != 0 {
@@ -274,16 +277,16 @@ func TestEraseOldSecrets(t *testing.T) {
 		old := enqueueMail(t, s, "old", 2, 0)
 		c.Set(c.Now().Add(48 * time.Hour))
 		recent := enqueueMail(t, s, "new", 1, 0)
-		got, err := s.ClaimDue(ctx, c.Now(), 10, time.Minute)
+		got, err := s.ClaimDue(ctx, owner, c.Now(), 10, time.Minute)
 		if err != nil || len(got) != 3 {
 			t.Fatal(got, err)
 		}
 		for _, id := range []int64{old[0], recent[0]} {
-			if _, err := s.MarkFailed(ctx, store.OutboxFailure{ID: id, At: c.Now(), Error: "550"}); err != nil {
+			if _, err := s.MarkFailed(ctx, store.OutboxFailure{Owner: owner, ID: id, At: c.Now(), Error: "550"}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := s.ReleaseClaims(ctx, old[1:]); err != nil {
+		if err := s.ReleaseClaims(ctx, owner, old[1:]); err != nil {
 			t.Fatal(err)
 		}
 		n, err := s.EraseOldSecrets(ctx, c.Now().Add(-24*time.Hour))
@@ -301,13 +304,13 @@ func TestEraseOldSecrets(t *testing.T) {
 func TestRetryRow(t *testing.T) {
 	each(t, func(t *testing.T, s *store.Store, c *clock) {
 		ids := enqueueMail(t, s, "rt", 2, 0)
-		if _, err := s.ClaimDue(ctx, c.Now(), 10, time.Minute); err != nil {
+		if _, err := s.ClaimDue(ctx, owner, c.Now(), 10, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.RetryRow(ctx, ids[0], "tester"); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("retrying a row being sent: %v", err)
 		}
-		if _, err := s.MarkFailed(ctx, store.OutboxFailure{ID: ids[0], At: c.Now(), Error: "550 no"}); err != nil {
+		if _, err := s.MarkFailed(ctx, store.OutboxFailure{Owner: owner, ID: ids[0], At: c.Now(), Error: "550 no"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.MarkSent(ctx, []store.SentMark{{ID: ids[1], SentAt: c.Now()}}); err != nil {
@@ -376,7 +379,7 @@ func TestConcurrentClaimsNeverOverlap(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				got, err := s.ClaimDue(ctx, c.Now(), 7, time.Minute)
+				got, err := s.ClaimDue(ctx, owner, c.Now(), 7, time.Minute)
 				if err != nil {
 					errs <- err
 					return
@@ -459,7 +462,7 @@ func TestMarkSentRecordsAMissingMessageID(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := outboxRow(t, s, ids[1]).MessageID
-		if _, err := s.ClaimDue(ctx, c.Now(), 10, time.Minute); err != nil {
+		if _, err := s.ClaimDue(ctx, owner, c.Now(), 10, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.MarkSent(ctx, []store.SentMark{{ID: ids[0], SentAt: c.Now(), MessageID: "icpdesk.late@example.cn"},

@@ -5,9 +5,9 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"example.com/icpdesk/filing"
@@ -39,48 +39,15 @@ type OutboxItem struct {
 // false, and writes nothing, when a row with the same dedup key exists: a job
 // that runs twice enqueues once.
 func (t *Tx) Enqueue(ctx context.Context, it OutboxItem) (bool, error) {
-	n := it.Notice
-	if !n.Kind.Valid() {
-		return false, fmt.Errorf("enqueue: unknown email kind %q", n.Kind)
-	}
-	if it.DedupKey == "" {
-		return false, errors.New("enqueue: no dedup key")
-	}
-	to, err := filing.NormalizeEmail(n.To)
-	if err != nil {
-		return false, fmt.Errorf("enqueue %s: recipient: %w", n.Kind, err)
-	}
-	n.To = to
-	if n.Language == "" {
-		n.Language = filing.DefaultLanguage
-	}
-	payload, err := json.Marshal(n)
-	if err != nil {
-		return false, fmt.Errorf("enqueue %s: %w", n.Kind, err)
-	}
-	now := t.s.now()
-	due := it.NotBefore
-	if due.IsZero() {
-		due = now
-	}
-	msgID, err := t.s.newMessageID()
+	row, err := t.s.prepareOutbox(it)
 	if err != nil {
 		return false, err
 	}
-	var id int64
-	err = t.get(ctx, &id, `INSERT INTO outbox (kind, language, recipient, filing_id, account_id, inbound_id, dedup_key, payload, status, next_attempt_at, message_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)
-		ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-		string(n.Kind), string(n.Language), to, nullID(it.FilingID), nullID(it.AccountID), nullID(it.InboundID),
-		it.DedupKey, string(payload), dbTime(due), msgID, dbTime(now))
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
+	inserted, err := t.insertOutbox(ctx, []outboxRow{row})
 	if err != nil {
-		return false, fmt.Errorf("enqueue %s: %w", n.Kind, err)
+		return false, err
 	}
-	t.enqueued++
-	return true, nil
+	return inserted[row.key], nil
 }
 
 // MessageIDPrefix starts the local part of every Message-ID icpdesk sends, so
@@ -97,6 +64,51 @@ func (s *Store) newMessageID() (string, error) {
 		return "", fmt.Errorf("message id: %w", err)
 	}
 	return MessageIDPrefix + hex.EncodeToString(b[:]) + "@" + s.msgIDDomain, nil
+}
+
+// newBounceToken returns the VERP token of a new outbox row: 128 random
+// bits in lower-case hex (local parts may be case-folded on the way back).
+// It is random so that no one can derive it from the filing, the recipient
+// or the Message-ID: only a bounce of the email itself carries it.
+func newBounceToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("bounce token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// OutboxByBounceToken finds the email whose envelope sender carried token
+// (see config.BounceAddress), for the inbox to act on a bounce delivered to
+// it. It returns false for a token no email has, including anything that is
+// not a token at all.
+func (s *Store) OutboxByBounceToken(ctx context.Context, token string) (OutboxRow, bool, error) {
+	token = strings.ToLower(strings.TrimSpace(token))
+	if !isBounceToken(token) {
+		return OutboxRow{}, false, nil
+	}
+	var row OutboxRow
+	err := s.db.GetContext(ctx, &row, s.db.Rebind(`SELECT `+outboxRowColumns+` FROM outbox o LEFT JOIN filings f ON f.id = o.filing_id
+		WHERE o.bounce_token = ?`), token)
+	if errors.Is(err, sql.ErrNoRows) {
+		return OutboxRow{}, false, nil
+	}
+	if err != nil {
+		return OutboxRow{}, false, fmt.Errorf("find email by bounce token: %w", err)
+	}
+	return row, true, nil
+}
+
+func isBounceToken(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // OutboxRow is a queued or sent email as staff see it. The payload is not

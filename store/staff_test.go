@@ -217,11 +217,11 @@ func TestAccountEmailAndFailedEmails(t *testing.T) {
 			t.Fatalf("outbox %v %v", rows, err)
 		}
 		id := rows[0].ID // the account_approved email
-		claimed, err := s.ClaimDue(ctx, c.Now(), 10, time.Minute)
+		claimed, err := s.ClaimDue(ctx, "test-worker", c.Now(), 10, time.Minute)
 		if err != nil || len(claimed) != 1 {
 			t.Fatalf("claim %v %v", claimed, err)
 		}
-		if _, err := s.MarkFailed(ctx, store.OutboxFailure{ID: id, At: c.Now(), Error: "550 5.1.1 <zhangsan@example.cn>: User unknown"}); err != nil {
+		if _, err := s.MarkFailed(ctx, store.OutboxFailure{ID: id, Owner: "test-worker", At: c.Now(), Error: "550 5.1.1 <zhangsan@example.cn>: User unknown"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.SetAccountEmail(ctx, "zhangsan@example.cn", "zhang.san@example.cn", staffActor); err != nil {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -71,7 +72,12 @@ type Store struct {
 
 	mu       sync.Mutex
 	watchers []chan struct{}
-	leases   map[string]bool // in-process leases (SQLite)
+	leases   map[string]bool // in-process leases and job locks (SQLite)
+
+	// markStmt records one delivery (MarkSent's usual call), prepared once.
+	markOnce sync.Once
+	markStmt *sqlx.Stmt
+	markErr  error
 }
 
 // Option configures a Store.
@@ -202,16 +208,47 @@ func DefaultSQLitePath() (string, error) {
 
 // sqliteDSN builds the DSN verified in notes/libraries.md §6: WAL, a busy
 // timeout, immediate transactions (a deferred read→write upgrade fails at once
-// with SQLITE_BUSY), and UTC text times that compare in order.
+// with SQLITE_BUSY), and UTC text times that compare in order. It creates the
+// database file first, private (privateSQLiteFile).
 func sqliteDSN(path string) (driver, dsn string, err error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return "", "", fmt.Errorf("create database directory: %w", err)
 		}
 	}
+	if err := privateSQLiteFile(path); err != nil {
+		return "", "", err
+	}
 	q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)&_time_format=sqlite&_timezone=UTC&_texttotime=1&_txlock=immediate"
 	return "sqlite", "file:" + path + "?" + q, nil
+}
+
+// privateSQLiteFile creates the database file with mode 0600 (less if the
+// umask says so) when it does not exist: the driver would create it 0644,
+// readable by every user of the machine, whatever the directory's mode. An
+// empty file is an empty SQLite database. SQLite gives the -wal and -shm
+// files it creates the database file's mode, so they are private too. An
+// existing file readable by others (as earlier versions created it) loses
+// those permissions, with its -wal and -shm; other modes are left as set.
+func privateSQLiteFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm()&0o007 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, fi.Mode().Perm()&^0o007); err != nil {
+			return fmt.Errorf("make %s private: %w", p, err)
+		}
+	}
+	return nil
 }
 
 func postgresDSN(raw string) (dsn, where string, err error) {
@@ -259,7 +296,12 @@ func redactURL(raw string) string {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.markStmt != nil {
+		_ = s.markStmt.Close()
+	}
+	return s.db.Close()
+}
 
 // Dialect reports which database this is.
 func (s *Store) Dialect() Dialect { return s.dialect }
