@@ -88,6 +88,12 @@ type FieldChange struct {
 	New   string `json:"new"`
 }
 
+// Alert actions about emails rather than filings.
+const (
+	AlertEmailFailed = "email_failed" // an email failed for good
+	AlertBounce      = "bounce"       // a delivery failure report came back
+)
+
 // Alert is one event for staff. The template words it from Action and the
 // fields below; Summary is only read from alerts queued by older versions.
 type Alert struct {

@@ -26,6 +26,9 @@ type Own struct {
 	// (templates.Renderer.SubjectPhrases): kept in a reply, they are ours,
 	// not the applicant's words.
 	SubjectPhrases []string
+	// BounceAddress is the VERP pattern of our envelope senders
+	// ([smtp] bounce_address, e.g. bounces+{token}@example.cn), or empty.
+	BounceAddress string
 }
 
 func (o Own) isOwnAddress(addr string) bool {

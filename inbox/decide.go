@@ -81,6 +81,15 @@ func decide(p *Prepared, link Link, at time.Time, authRequired bool) Verdict {
 	case p.Class == ClassBounce:
 		v.Decision = DecisionBounce
 		v.because("bounce (%s)", p.ClassReason)
+		switch {
+		case link.Replied != nil:
+			v.because("to the bounce address of email %d (%s to %s)", link.Replied.OutboxID, link.Replied.Kind, filing.MaskEmail(link.Replied.Recipient))
+		case link.Claimed != nil && p.keys.verp:
+			v.because("names email %d, but was not sent to its bounce address: acting on nothing, staff check", link.Claimed.OutboxID)
+		case link.Claimed != nil:
+			v.because("names email %d; without bounce addresses ([smtp] bounce_address) a bounce cannot be trusted: acting on nothing, staff check",
+				link.Claimed.OutboxID)
+		}
 		return v
 	case p.Class == ClassOwn || p.Class == ClassAutoReply:
 		v.Decision = DecisionIgnored

@@ -266,3 +266,8 @@ func (d *cachedDirectory) OpenLinkFilingsOf(ctx context.Context, emails []string
 	}
 	return out, nil
 }
+
+// SentByBounceTokens is not cached: a bounce with a token is looked up once.
+func (d *cachedDirectory) SentByBounceTokens(ctx context.Context, tokens []string) (map[string]store.SentMessage, error) {
+	return d.under.SentByBounceTokens(ctx, tokens)
+}

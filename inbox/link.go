@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"example.com/icpdesk/config"
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/mailparse"
 	"example.com/icpdesk/store"
@@ -38,6 +39,7 @@ type Directory interface {
 	LinkFilingsByICPNumber(ctx context.Context, numbers []string) (map[string][]store.LinkFiling, error)
 	LinkFilingsByDomain(ctx context.Context, asciiNames []string) (map[string][]store.LinkFiling, error)
 	OpenLinkFilingsOf(ctx context.Context, emails []string) (map[string][]store.LinkFiling, error)
+	SentByBounceTokens(ctx context.Context, tokens []string) (map[string]store.SentMessage, error)
 }
 
 // Link is the linker's answer for one message.
@@ -45,8 +47,13 @@ type Link struct {
 	Filing *store.LinkFiling // nil: unlinked
 	Rule   Rule
 	// Replied is the email of ours the message answers (by In-Reply-To or
-	// References), or for a bounce the email that bounced.
+	// References), or for a bounce the email that bounced: known only by
+	// the bounce token of its envelope sender (VERP), never by the
+	// Message-ID a bounce quotes, which anyone could forge.
 	Replied *store.SentMessage
+	// Claimed is, for a bounce that acts on nothing, the email it says
+	// bounced (by Message-ID): shown to staff, who decide.
+	Claimed *store.SentMessage
 	// Ambiguous lists the candidate filings when a rule found several: the
 	// message is left unlinked for staff.
 	Ambiguous     []string
@@ -80,6 +87,10 @@ type linkKeys struct {
 	domains    []domainMention
 	sender     string
 	bounced    []string // a bounce's original Message-IDs
+	// bounceToken is the VERP token of the address a bounce was delivered
+	// to; verp says bounce addresses are configured at all.
+	bounceToken string
+	verp        bool
 }
 
 // domainMention is a domain found in text with its parent domains, most
@@ -98,6 +109,15 @@ func extractKeys(m *mailparse.Message, own Own) linkKeys {
 	for i := len(m.References) - 1; i >= 0; i-- {
 		if id := m.References[i]; own.isOwnMessageID(id) {
 			k.references = appendUnique(k.references, id)
+		}
+	}
+	if own.BounceAddress != "" {
+		k.verp = true
+		for _, a := range append(append([]string(nil), m.DeliveredTo...), m.To...) {
+			if tok, ok := config.BounceToken(own.BounceAddress, a); ok {
+				k.bounceToken = tok
+				break
+			}
 		}
 	}
 	if m.DSN != nil {
@@ -565,9 +585,25 @@ func (l Linker) link(ctx context.Context, dir Directory, k linkKeys, class Class
 
 func (l Linker) linkBounce(ctx context.Context, dir Directory, k linkKeys) (Link, error) {
 	var link Link
+	if k.bounceToken != "" {
+		sent, err := dir.SentByBounceTokens(ctx, []string{k.bounceToken})
+		if err != nil {
+			return link, err
+		}
+		if s, ok := sent[k.bounceToken]; ok {
+			link.Replied, link.Rule = &s, RuleBounce
+			if s.FilingID != 0 {
+				_, err := l.decideByIDs(ctx, dir, &link, []int64{s.FilingID}, RuleBounce)
+				return link, err
+			}
+			return link, nil
+		}
+	}
 	if len(k.bounced) == 0 {
 		return link, nil
 	}
+	// Not to a valid bounce address (or none is configured): the email it
+	// names is only claimed, for staff to check.
 	sent, err := dir.SentMessages(ctx, k.bounced)
 	if err != nil {
 		return link, err
@@ -577,7 +613,7 @@ func (l Linker) linkBounce(ctx context.Context, dir Directory, k linkKeys) (Link
 		if !ok {
 			continue
 		}
-		link.Replied = &s
+		link.Claimed = &s
 		if s.FilingID != 0 {
 			_, err := l.decideByIDs(ctx, dir, &link, []int64{s.FilingID}, RuleBounce)
 			return link, err

@@ -15,11 +15,23 @@ import (
 // mapDirectory is a Directory over maps, for the linker's unit and fuzz tests.
 type mapDirectory struct {
 	sent     map[string]store.SentMessage
+	tokens   map[string]store.SentMessage // bounce token → email
 	filings  []store.LinkFiling
 	icp      map[int64]string   // filing id → ICP number
 	domains  map[int64][]string // filing id → punycode domains
 	lookups  int
 	failWith error
+}
+
+func (d *mapDirectory) SentByBounceTokens(_ context.Context, tokens []string) (map[string]store.SentMessage, error) {
+	d.lookups++
+	out := map[string]store.SentMessage{}
+	for _, t := range tokens {
+		if s, ok := d.tokens[t]; ok {
+			out[t] = s
+		}
+	}
+	return out, d.failWith
 }
 
 func (d *mapDirectory) SentMessages(_ context.Context, ids []string) (map[string]store.SentMessage, error) {
@@ -209,10 +221,27 @@ func TestLinkRules(t *testing.T) {
 func TestLinkBounceAndOwn(t *testing.T) {
 	ctx := context.Background()
 	dir := testDirectory()
+	// A bounce naming our Message-ID is only a claim: anyone may write one.
 	b, _ := mailparse.ParseBytes(mailtest.Bounce("icpdesk.aa03@example.cn", "lisi@example.com"), mailparse.ParseOptions{})
 	l, err := Linker{Own: testOwn}.Link(ctx, dir, b, ClassBounce)
-	if err != nil || l.Filing == nil || l.Filing.Reference != "BA-2026-000003" || l.Rule != RuleBounce || l.Replied == nil || l.Replied.OutboxID != 13 {
+	if err != nil || l.Filing == nil || l.Filing.Reference != "BA-2026-000003" || l.Rule != RuleBounce || l.Replied != nil ||
+		l.Claimed == nil || l.Claimed.OutboxID != 13 {
 		t.Fatalf("bounce link %+v %v", l, err)
+	}
+	// With bounce addresses, the one it was delivered to names the email.
+	const token = "0123456789abcdef0123456789abcdef"
+	dir.tokens = map[string]store.SentMessage{token: dir.sent["icpdesk.aa03@example.cn"]}
+	verp := testOwn
+	verp.BounceAddress = "bounces+{token}@example.cn"
+	b, _ = mailparse.ParseBytes(mailtest.BounceTo("icpdesk.aa01@example.cn", "lisi@example.com", "bounces+"+token+"@example.cn"), mailparse.ParseOptions{})
+	l, err = Linker{Own: verp}.Link(ctx, dir, b, ClassBounce)
+	if err != nil || l.Replied == nil || l.Replied.OutboxID != 13 || l.Filing == nil || l.Filing.Reference != "BA-2026-000003" {
+		t.Fatalf("VERP bounce link %+v %v", l, err)
+	}
+	// A forged bounce: to a token no email has, naming an email it did not follow.
+	b, _ = mailparse.ParseBytes(mailtest.BounceTo("icpdesk.aa03@example.cn", "lisi@example.com", "bounces+"+strings.Repeat("f", 32)+"@example.cn"), mailparse.ParseOptions{})
+	if l, err = (Linker{Own: verp}).Link(ctx, dir, b, ClassBounce); err != nil || l.Replied != nil {
+		t.Fatalf("forged VERP bounce acted on %+v %v", l.Replied, err)
 	}
 	own := msg("icp@example.cn", "[ICP#BA-2026-000001]", "")
 	l, _ = Linker{Own: testOwn}.Link(ctx, dir, own, ClassOwn)

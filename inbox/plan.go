@@ -90,9 +90,16 @@ func (p *Processor) workItems(pr *Prepared, v Verdict, rec store.InboundMessage)
 	case v.Decision == DecisionUnverified:
 		out = append(out, item(filing.WorkUnverified, map[string]any{"why": v.Why(), "authenticated": string(v.Auth.Result)}))
 	case v.Decision == DecisionBounce && v.Link.Replied == nil:
-		// A bounce of nothing we know: staff look at it (the bounce of one of
-		// our emails opens its item when it marks that email).
-		out = append(out, item(filing.WorkBounce, map[string]any{"reason": pr.Msg.DSN.Reason()}))
+		// A bounce that acts on nothing (not to one of our bounce
+		// addresses): staff check it. The bounce of one of our emails, to
+		// its bounce address, opens its item when it marks that email.
+		d := map[string]any{"reason": pr.Msg.DSN.Reason(), "why": v.Why()}
+		it := item(filing.WorkBounce, d)
+		if c := v.Link.Claimed; c != nil {
+			d["claimed_outbox_id"], d["recipient"], d["email_kind"] = c.OutboxID, c.Recipient, c.Kind
+			it.OutboxID = c.OutboxID
+		}
+		out = append(out, it)
 	}
 	if v.Misread {
 		out = append(out, item(filing.WorkMisread, map[string]any{"says": v.Asks}))

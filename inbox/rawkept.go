@@ -54,6 +54,10 @@ func DecompressRaw(stored []byte) ([]byte, error) {
 func maskPersonalData(m *mailparse.Message) {
 	m.Subject = filing.MaskIDNumbersInText(m.Subject)
 	m.Text = filing.MaskIDNumbersInText(m.Text)
+	for i := range m.Attachments {
+		// Applicants name scans after the person: 身份证_110101199003077777.jpg.
+		m.Attachments[i].Filename = filing.MaskIDNumbersInText(m.Attachments[i].Filename)
+	}
 }
 
 // ReadMessage reads and parses a message as the watcher does (see

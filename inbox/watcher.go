@@ -111,7 +111,8 @@ func OwnFromConfig(c *config.Config, subjectPhrases []string) Own {
 	}
 	// Staff writing to the desk mailbox are the desk, not applicants: their
 	// mail must never trigger an unverified-sender notice to an applicant.
-	return Own{MessageIDDomain: own.MessageIDDomain, Addresses: append(own.Addresses, c.Desk.Staff...), SubjectPhrases: subjectPhrases}
+	return Own{MessageIDDomain: own.MessageIDDomain, Addresses: append(own.Addresses, c.Desk.Staff...), SubjectPhrases: subjectPhrases,
+		BounceAddress: c.SMTP.BounceAddress}
 }
 
 func (c *Config) setDefaults() {
@@ -331,9 +332,25 @@ func (w *Watcher) PollOnce(ctx context.Context) (sum Summary, err error) {
 	return sum, nil
 }
 
-// leaseName names the mailbox across replicas: one consumer each.
+// leaseName names the mailbox across replicas: one consumer each, and the
+// key of the status it publishes for standbys.
 func (w *Watcher) leaseName() string {
-	return fmt.Sprintf("inbox:%s@%s:%d/%s", w.cfg.Username, w.cfg.Host, w.cfg.Port, w.cfg.Mailbox)
+	return store.MailboxKey(w.cfg.Username, w.cfg.Host, w.cfg.Port, w.cfg.Mailbox)
+}
+
+// mailboxStatus is the status the holder publishes for standbys' /readyz.
+func (w *Watcher) mailboxStatus() store.MailboxStatus {
+	st := w.Status()
+	ms := store.MailboxStatus{Mailbox: w.leaseName(), Connected: st.Connected, Mode: st.Mode, LastError: st.LastError}
+	if !st.LastPass.IsZero() {
+		t := st.LastPass
+		ms.LastPass = &t
+	}
+	if !st.LastErrorAt.IsZero() {
+		t := st.LastErrorAt
+		ms.LastErrorAt = &t
+	}
+	return ms
 }
 
 // leaseContext ends when ctx does or the lease is lost.
@@ -373,8 +390,16 @@ func (w *Watcher) Run(ctx context.Context) error {
 			continue
 		}
 		lctx, cancel := leaseContext(ctx, lease)
+		published := make(chan struct{})
+		go func() {
+			defer close(published)
+			w.store.PublishMailboxStatus(lctx, store.MailboxStatusEvery, w.mailboxStatus, func(err error) {
+				w.log.WarnContext(lctx, "inbox: cannot write the mailbox status", "err", err)
+			})
+		}()
 		w.watch(lctx)
 		cancel()
+		<-published
 		lease.Release()
 		if ctx.Err() == nil {
 			w.log.WarnContext(ctx, "inbox: lost the mailbox lease; standing by")

@@ -123,7 +123,18 @@ func testEndToEnd(t *testing.T, srv *inboxtest.Server, d store.Dialect) {
 	add(mailtest.Mail{From: "wangwu@example.com", Subject: "网站整改", MessageID: mid("domain-f"), ContentType: "text/html; charset=utf-8",
 		Body: []byte("<p>网站blog-f.example.com已修改，请重新审核。</p>")}.Bytes(),
 		expect{id: mid("domain-f"), class: ClassHuman, decision: DecisionResubmission, filing: refF, rule: RuleDomain, verified: true})
-	add(mailtest.Bounce(returnC, "lisi@example.com"),
+	// The bounce of our return notice comes to that email's bounce address.
+	var tokenC string
+	rows, _ := e.st.ListOutbox(e.ctx, store.OutboxFilter{FilingRef: refC})
+	for _, r := range rows {
+		if r.MessageID == returnC {
+			tokenC = r.BounceToken
+		}
+	}
+	if tokenC == "" {
+		t.Fatal("the return notice has no bounce token")
+	}
+	add(mailtest.BounceTo(returnC, "lisi@example.com", "bounces+"+tokenC+"@example.cn"),
 		expect{id: "dsn-" + returnC, class: ClassBounce, decision: DecisionBounce, filing: refC, rule: RuleBounce})
 	add(mailtest.AutoReply("zhangsan@example.cn", returnA),
 		expect{id: "auto-zhangsan@example.cn", class: ClassAutoReply, decision: DecisionIgnored, filing: refA, rule: RuleInReplyTo, verified: false})
@@ -156,7 +167,9 @@ func testEndToEnd(t *testing.T, srv *inboxtest.Server, d store.Dialect) {
 	add(gbk.Raw, expect{id: "gbk-" + strings.ToLower(refA) + "@mail.example.com", class: ClassHuman, decision: DecisionCorrespondence,
 		filing: refA, rule: RuleReference, verified: true})
 
-	w := e.watcher(e.config())
+	cfg := e.config()
+	cfg.Own.BounceAddress = "bounces+{token}@example.cn"
+	w := e.watcher(cfg)
 	sum, err := w.PollOnce(e.ctx)
 	if err != nil {
 		t.Fatalf("poll: %v", err)

@@ -46,11 +46,14 @@ type World struct {
 		Domains      []string   `json:"domains"`
 	} `json:"filings"`
 	Sent []struct {
-		MessageID string `json:"message_id"`
-		Kind      string `json:"kind"`
-		Filing    string `json:"filing"`
-		Recipient string `json:"recipient"`
+		MessageID   string `json:"message_id"`
+		Kind        string `json:"kind"`
+		Filing      string `json:"filing"`
+		Recipient   string `json:"recipient"`
+		BounceToken string `json:"bounce_token,omitempty"`
 	} `json:"sent"`
+	// BounceAddress is the desk's VERP pattern, if it uses one.
+	BounceAddress string `json:"bounce_address,omitempty"`
 }
 
 // LoadWorld reads a world file strictly: a typo must not silently change
@@ -72,7 +75,7 @@ func LoadWorld(path string) (*World, error) {
 
 // Own is the desk's own mail as the world describes it.
 func (w *World) Own(phrases []string) Own {
-	return Own{Addresses: w.Desk.Addresses, MessageIDDomain: w.Desk.MessageIDDomain, SubjectPhrases: phrases}
+	return Own{Addresses: w.Desk.Addresses, MessageIDDomain: w.Desk.MessageIDDomain, SubjectPhrases: phrases, BounceAddress: w.BounceAddress}
 }
 
 // AuthConfig is the world's sender authentication, with DNS answered from
@@ -93,7 +96,7 @@ func (w *World) AuthConfig() senderauth.Config {
 
 // Directory answers the linker from the world.
 func (w *World) Directory() (Directory, error) {
-	d := &worldDirectory{sent: map[string]store.SentMessage{}}
+	d := &worldDirectory{sent: map[string]store.SentMessage{}, tokens: map[string]store.SentMessage{}}
 	accounts := map[string]int{}
 	for i, a := range w.Accounts {
 		accounts[strings.ToLower(a.Email)] = i
@@ -142,6 +145,9 @@ func (w *World) Directory() (Directory, error) {
 		}
 		d.sent[s.MessageID] = store.SentMessage{OutboxID: int64(i + 1), MessageID: s.MessageID, Kind: s.Kind, FilingID: fid,
 			AccountID: aid, Status: store.OutboxSent, Recipient: strings.ToLower(s.Recipient)}
+		if s.BounceToken != "" {
+			d.tokens[strings.ToLower(s.BounceToken)] = d.sent[s.MessageID]
+		}
 	}
 	return d, nil
 }
@@ -168,6 +174,7 @@ type domainEntry struct {
 type worldDirectory struct {
 	filings []store.LinkFiling
 	sent    map[string]store.SentMessage
+	tokens  map[string]store.SentMessage
 	icp     []icpEntry
 	domains []domainEntry
 }
@@ -269,4 +276,14 @@ func (w *World) Processor(subjectPhrases []string, ackLimitPerHour int) (*Proces
 	}
 	p := NewProcessor(nil, ProcessorConfig{Own: w.Own(subjectPhrases), AckLimitPerHour: ackLimitPerHour, Auth: w.AuthConfig()})
 	return p, InspectOptions{Dir: dir, Now: w.Now}, nil
+}
+
+func (d *worldDirectory) SentByBounceTokens(_ context.Context, tokens []string) (map[string]store.SentMessage, error) {
+	out := map[string]store.SentMessage{}
+	for _, t := range tokens {
+		if s, ok := d.tokens[strings.ToLower(t)]; ok {
+			out[t] = s
+		}
+	}
+	return out, nil
 }

@@ -863,12 +863,12 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 			s.panics.Add(1)
 			log().ErrorContext(ctx, "panic while sending", "panic", r, "stack", string(debug.Stack()))
 			b.conn.close() // the session is in an unknown state
-			s.giveUp(b, m, sum, fmt.Sprintf("internal error: %v", r), reasonInternal)
+			s.giveUp(b, m, sum, fmt.Sprintf("internal error: %v", r))
 		}
 	}()
 	if p.fail != "" {
 		log().ErrorContext(ctx, "email cannot be composed", "err", p.fail)
-		s.giveUp(b, m, sum, p.fail, reasonInternal)
+		s.giveUp(b, m, sum, p.fail)
 		return
 	}
 	if b.down != nil {
@@ -939,7 +939,7 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 			return
 		default:
 			log().ErrorContext(ctx, "email rejected", "code", code, "err", detail)
-			s.giveUp(b, m, sum, detail, reasonRejected)
+			s.giveUp(b, m, sum, detail)
 			return
 		}
 	}
@@ -952,7 +952,7 @@ func (s *Service) retryLater(ctx context.Context, b *batchState, m store.OutboxM
 	giveUpAt := m.CreatedAt.Add(s.set.MaxAge)
 	if !now.Before(giveUpAt) {
 		log.ErrorContext(ctx, "email expired: giving up", "age", now.Sub(m.CreatedAt).Round(time.Second), "err", detail)
-		s.giveUp(b, m, sum, fmt.Sprintf("not delivered within %v: %s", s.set.MaxAge, detail), reasonExpired)
+		s.giveUp(b, m, sum, fmt.Sprintf("not delivered within %v: %s", s.set.MaxAge, detail))
 		return
 	}
 	// Microseconds, as the database keeps it, so the summary says what is stored.
@@ -974,45 +974,18 @@ func (s *Service) retryLater(ctx context.Context, b *batchState, m store.OutboxM
 	log.Log(ctx, level, "email delayed", "next_attempt", next, "err", detail)
 }
 
-type failReason int
-
-const (
-	reasonRejected failReason = iota // the server said 5xx
-	reasonExpired                    // max_age passed
-	reasonInternal                   // we could not render or build it
-)
-
 // giveUp fails m for good and prepares the staff alert.
-func (s *Service) giveUp(b *batchState, m store.OutboxMessage, sum *Summary, detail string, why failReason) {
-	b.fail = append(b.fail, store.OutboxFailure{ID: m.ID, Owner: b.owner, At: s.now(), Error: detail, Alert: failureAlert(m, detail, why, s.set.MaxAge)})
+func (s *Service) giveUp(b *batchState, m store.OutboxMessage, sum *Summary, detail string) {
+	b.fail = append(b.fail, store.OutboxFailure{ID: m.ID, Owner: b.owner, At: s.now(), Error: detail, Alert: failureAlert(m)})
 	b.claims.drop(m.ID)
 	sum.Failed++
 	s.failed.Add(1)
 }
 
-// failureAlert tells staff which email did not go out and how to resend it.
-func failureAlert(m store.OutboxMessage, detail string, why failReason, maxAge time.Duration) *filing.Alert {
-	to := filing.MaskEmail(m.Recipient)
-	var about filing.Text
-	if ref := m.Notice.Reference; ref != "" {
-		about = filing.Text{Zh: "（备案 " + ref + "）", En: " (filing " + ref + ")"}
-	}
-	kindZh, kindEn := templates.KindLabel(m.Kind, filing.LangChinese), templates.KindLabel(m.Kind, filing.LangEnglish)
-	var zh, en string
-	switch why {
-	case reasonExpired:
-		zh = fmt.Sprintf("发给 %s 的“%s”邮件%s在 %v 内未能送达，已停止重试。最后的错误：%s", to, kindZh, about.Zh, maxAge, detail)
-		en = fmt.Sprintf("The “%s” email to %s%s was not delivered within %v and will not be retried. Last error: %s", kindEn, to, about.En, maxAge, detail)
-	case reasonInternal:
-		zh = fmt.Sprintf("发给 %s 的“%s”邮件%s无法生成，未发送：%s", to, kindZh, about.Zh, detail)
-		en = fmt.Sprintf("The “%s” email to %s%s could not be composed and was not sent: %s", kindEn, to, about.En, detail)
-	default:
-		zh = fmt.Sprintf("发给 %s 的“%s”邮件%s被收件服务器拒收：%s", to, kindZh, about.Zh, detail)
-		en = fmt.Sprintf("The “%s” email to %s%s was rejected by the receiving server: %s", kindEn, to, about.En, detail)
-	}
-	zh += fmt.Sprintf("\n核实原因后，可运行 icpdesk outbox retry %d 重新发送。", m.ID)
-	en += fmt.Sprintf("\nOnce the cause is fixed, resend it with: icpdesk outbox retry %d", m.ID)
-	return &filing.Alert{Action: "email_failed", Summary: filing.Text{Zh: zh, En: en}}
+// failureAlert tells staff which email did not go out; the store adds the
+// recipient and why, the template words it, the work item holds the rest.
+func failureAlert(m store.OutboxMessage) *filing.Alert {
+	return &filing.Alert{Action: filing.AlertEmailFailed, EmailKind: m.Kind}
 }
 
 // maskAddress hides the recipient in a server's reply, which often quotes it.

@@ -543,7 +543,7 @@ func TestPermanentFailureAlertsStaffOnce(t *testing.T) {
 			body := p.Parts["text/plain"]
 			if !strings.Contains(p.Subject, "[ICP#BA-2026-000001]") || !strings.Contains(p.Subject, "需处理") ||
 				!strings.Contains(body, "g***@example.cn") || strings.Contains(body, "gone0@") ||
-				!strings.Contains(body, fmt.Sprintf("icpdesk outbox retry %d", ids[0])) || !strings.Contains(body, "550") {
+				!strings.Contains(body, "icpdesk queue show") || !strings.Contains(body, "550 5.1.1") || !strings.Contains(body, "收件地址不存在") {
 				t.Errorf("alert %q:\n%s", p.Subject, body)
 			}
 			if c := svc.Counters(); c.Failed != 1 || c.Sent != 1 {

@@ -125,6 +125,9 @@ type Message struct {
 	References  []string
 	From        Address
 	To, Cc      []string // addresses only, lower case, at most 20 each
+	// DeliveredTo are the envelope recipients the delivering MTA recorded
+	// (Delivered-To, X-Original-To), top first: where a bounce was sent.
+	DeliveredTo []string
 	ReplyTo     string
 	Mailer      string // X-Mailer or User-Agent
 	Subject     string
@@ -479,6 +482,15 @@ func (p *parser) decodeHeader(h mail.Header) {
 	m.From = firstAddress(h.Get("From"), fb)
 	m.To = addressList(h.Get("To"), fb, 20)
 	m.Cc = addressList(h.Get("Cc"), fb, 20)
+	for _, name := range []string{"Delivered-To", "X-Original-To"} {
+		for _, v := range h.Values(name) {
+			if len(m.DeliveredTo) < 10 {
+				if a := firstAddress(v, fb).Addr; a != "" {
+					m.DeliveredTo = append(m.DeliveredTo, strings.ToLower(a))
+				}
+			}
+		}
+	}
 	m.ReplyTo = firstAddress(h.Get("Reply-To"), fb).Addr
 	m.Mailer = TruncateUTF8(oneLine(firstNonEmpty(h.Get("X-Mailer"), h.Get("User-Agent"))), 200)
 	if ids := parseMsgIDs(h.Get("Message-Id"), 1); len(ids) > 0 {

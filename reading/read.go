@@ -8,7 +8,8 @@ import (
 
 // Read reads the applicant's own words (OwnText's result) as statements:
 // it splits them into clauses and applies the rules to each. It reads at
-// most MaxText bytes and maxClauses clauses.
+// most MaxText bytes, 200 clauses and 128 words a clause, and says so in
+// Truncated.
 func Read(ownText string) Reading {
 	r := read(ownText)
 	for i := range r.Statements {
@@ -22,6 +23,8 @@ func Read(ownText string) Reading {
 	return r
 }
 
+// read is Read on a text that may hold broken bytes; then so may what it
+// quotes from it.
 func read(text string) Reading {
 	var r Reading
 	if len(text) > MaxText {

@@ -200,7 +200,7 @@ func (t *Tx) changeRound(ctx context.Context, reqs []ChangeRequest, round []int,
 		alert := p.notice
 		alert.Kind = filing.EmailStaffAlert
 		alert.Password = ""
-		alert.Alert = &filing.Alert{Action: string(p.req.Action), Actor: p.req.Actor, From: p.out.From, To: g.Stage, Summary: alertSummary(p.out, g)}
+		alert.Alert = &filing.Alert{Action: string(p.req.Action), Actor: p.req.Actor, From: p.out.From, To: g.Stage, Late: p.out.Late}
 		for _, addr := range t.s.staff {
 			alert.To, alert.ToName, alert.Language = addr, "", t.s.staffLang
 			row, err := t.s.prepareOutbox(OutboxItem{Notice: alert, DedupKey: dedupKey(filing.EmailStaffAlert, p.f, p.out, p.req) + ":" + addr,
@@ -470,21 +470,6 @@ func (t *Tx) notice(out filing.Outcome, acct filing.Account, req ChangeRequest) 
 	return n
 }
 
-func alertSummary(out filing.Outcome, g filing.Filing) filing.Text {
-	switch {
-	case out.Transition.Action == filing.ActionFlagOverdue:
-		return filing.Text{
-			Zh: fmt.Sprintf("备案 %s 已超过重新提交期限,主办者尚未重新提交。", g.Reference),
-			En: fmt.Sprintf("Filing %s is past its resubmission deadline and has not been resubmitted.", g.Reference)}
-	case out.Late:
-		return filing.Text{
-			Zh: fmt.Sprintf("备案 %s 在期限过后重新提交,请决定是否受理。", g.Reference),
-			En: fmt.Sprintf("Filing %s was resubmitted after its deadline; please decide whether to accept it.", g.Reference)}
-	}
-	return filing.Text{
-		Zh: fmt.Sprintf("备案 %s:%s → %s", g.Reference, out.From.Label(filing.LangChinese), g.Stage.Label(filing.LangChinese)),
-		En: fmt.Sprintf("Filing %s: %s → %s", g.Reference, out.From, g.Stage)}
-}
 
 // ChangeStage is Tx.ChangeStage in its own transaction, retried once when it
 // loses a race (the filing changed between read and write).

@@ -796,3 +796,35 @@ func (t *Tx) RecordInboundEvents(ctx context.Context, es []InboundEvent) error {
 	_, err := t.insertEvents(ctx, events)
 	return err
 }
+
+// SentByBounceTokens finds emails by the token their envelope sender
+// carried (VERP): the only way a bounce acts on an email, since a bounce
+// naming a Message-ID can be forged by anyone who saw one.
+func (t *Tx) SentByBounceTokens(ctx context.Context, tokens []string) (map[string]SentMessage, error) {
+	out := map[string]SentMessage{}
+	var valid []string
+	for _, tok := range tokens {
+		if tok = strings.ToLower(strings.TrimSpace(tok)); isBounceToken(tok) {
+			valid = append(valid, tok)
+		}
+	}
+	if len(valid) == 0 {
+		return out, nil
+	}
+	q, args, err := t.inList(`SELECT o.bounce_token, o.id, o.message_id, o.kind, COALESCE(o.filing_id, 0) AS filing_id,
+		COALESCE(o.account_id, 0) AS account_id, o.status, o.recipient FROM outbox o WHERE o.bounce_token IN (?)`, valid)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		Token string `db:"bounce_token"`
+		SentMessage
+	}
+	if err := t.tx.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("find emails by bounce token: %w", err)
+	}
+	for _, r := range rows {
+		out[r.Token] = r.SentMessage
+	}
+	return out, nil
+}

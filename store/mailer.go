@@ -458,9 +458,37 @@ func (s *Store) MarkFailed(ctx context.Context, f OutboxFailure) (int, error) {
 			At: f.At}); err != nil {
 			return err
 		}
-		if f.Alert == nil || kind.ToStaff() {
+		if kind.ToStaff() {
 			return nil
 		}
+		var recipient string
+		if err := t.get(ctx, &recipient, `SELECT recipient FROM outbox WHERE id = ?`, f.ID); err != nil {
+			return fmt.Errorf("read email %d: %w", f.ID, err)
+		}
+		reason, status := filing.ClassifyFailure(detail)
+		if _, err := t.OpenWorkItems(ctx, []NewWorkItem{{Kind: filing.WorkEmailFailed, Cause: filing.WorkCauseOutbox(filing.WorkEmailFailed, f.ID),
+			FilingID: row.FilingID.Int64, AccountID: row.AccountID.Int64, OutboxID: f.ID, At: f.At, Actor: actorMailer, ActorName: f.Owner,
+			Details: map[string]any{"reason": string(reason), "status": status, "email_kind": row.Kind}}}); err != nil {
+			return err
+		}
+		var itemID int64
+		if err := t.get(ctx, &itemID, `SELECT id FROM work_items WHERE cause = ? AND closed_at IS NULL`,
+			filing.WorkCauseOutbox(filing.WorkEmailFailed, f.ID)); err != nil {
+			return fmt.Errorf("read the work item of email %d: %w", f.ID, err)
+		}
+		if f.Alert == nil {
+			return nil
+		}
+		// One alert per recipient, reason and day: one bad address must not
+		// raise an alert for every email it bounced.
+		var failures int
+		day := f.At.In(t.s.policy.Location).Format("2006-01-02")
+		if err := t.get(ctx, &failures, `SELECT COUNT(*) FROM work_items w JOIN outbox o ON o.id = w.outbox_id
+			WHERE w.kind = 'email_failed' AND w.closed_at IS NULL AND o.recipient = ?`, recipient); err != nil {
+			return fmt.Errorf("count failed emails to one address: %w", err)
+		}
+		a := *f.Alert
+		a.Recipient, a.Reason, a.Status, a.Failures, a.ItemID = filing.MaskEmail(recipient), reason, status, failures, itemID
 		var base filing.Notice
 		// A payload that cannot be decoded still gets its alert, without the
 		// filing's details.
@@ -470,11 +498,12 @@ func (s *Store) MarkFailed(ctx context.Context, f OutboxFailure) (int, error) {
 			Reference: base.Reference, Account: base.Account,
 			SubjectType: base.SubjectType, SubjectName: base.SubjectName, WebsiteName: base.WebsiteName,
 			Domains: base.Domains, Stage: base.Stage, Deadline: base.Deadline, Inbound: base.Inbound,
-			Alert: f.Alert,
+			Alert: &a,
 		}
 		for _, addr := range t.s.staff {
 			alert.To = addr
-			ok, err := t.Enqueue(ctx, OutboxItem{Notice: alert, DedupKey: fmt.Sprintf("%s:outbox:%d:%s", filing.EmailStaffAlert, f.ID, strings.ToLower(addr)),
+			key := fmt.Sprintf("%s:email_failed:%s:%s:%s:%s", filing.EmailStaffAlert, recipient, reason, day, strings.ToLower(addr))
+			ok, err := t.Enqueue(ctx, OutboxItem{Notice: alert, DedupKey: key,
 				FilingID: row.FilingID.Int64, AccountID: row.AccountID.Int64, InboundID: row.InboundID.Int64})
 			if err != nil {
 				return err
@@ -578,7 +607,7 @@ func (s *Store) RetryRow(ctx context.Context, id int64, actorName string) (Outbo
 }
 
 const outboxRowColumns = `o.id, o.kind, o.language, o.recipient, COALESCE(f.reference, '') AS reference, COALESCE(o.inbound_id, 0) AS inbound_id, o.dedup_key, o.status,
-		o.attempts, o.next_attempt_at, o.last_error, o.message_id, o.created_at, o.sent_at`
+		o.attempts, o.next_attempt_at, o.last_error, o.message_id, o.created_at, o.sent_at, o.bounce_token`
 
 func (t *Tx) outboxRowByID(ctx context.Context, id int64, lock bool) (OutboxRow, error) {
 	var row OutboxRow

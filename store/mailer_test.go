@@ -198,7 +198,7 @@ func TestMarkFailedAlertsEachStaffAddressOnce(t *testing.T) {
 			if err != nil || len(got) != 1 {
 				t.Fatal(got, err)
 			}
-			alert := &filing.Alert{Action: "email_failed", Summary: filing.Text{Zh: "邮件被拒收", En: "email rejected"}}
+			alert := &filing.Alert{Action: filing.AlertEmailFailed, EmailKind: filing.EmailFilingSubmitted}
 			n, err := s.MarkFailed(ctx, store.OutboxFailure{Owner: owner, ID: ids[0], At: c.Now(), Error: "550 5.1.1 no such user", Alert: alert})
 			if err != nil || n != 2 {
 				t.Fatalf("mark failed: %d alerts, %v", n, err)
@@ -217,13 +217,14 @@ func TestMarkFailedAlertsEachStaffAddressOnce(t *testing.T) {
 			var to []string
 			for _, a := range alerts {
 				if a.Kind != string(filing.EmailStaffAlert) || a.Language != "en" || a.Reference != "" ||
-					a.DedupKey != fmt.Sprintf("staff_alert:outbox:%d:%s", ids[0], a.Recipient) {
+					!strings.HasPrefix(a.DedupKey, "staff_alert:email_failed:f0@example.cn:recipient_unknown:") {
 					t.Errorf("alert row %+v", a)
 				}
 				to = append(to, a.Recipient)
 				n, err := s.OutboxNotice(ctx, a.ID)
-				if err != nil || n.Alert == nil || n.Alert.Summary.En != "email rejected" || n.Reference != "BA-2026-000123" || n.Password != "" {
-					t.Errorf("alert payload %+v %v", n, err)
+				if err != nil || n.Alert == nil || n.Alert.Recipient != "f***@example.cn" || n.Alert.Reason != filing.FailureRecipientUnknown ||
+					n.Alert.Status != "550 5.1.1" || n.Alert.ItemID == 0 || n.Reference != "BA-2026-000123" || n.Password != "" {
+					t.Errorf("alert payload %+v %v", n.Alert, err)
 				}
 			}
 			sort.Strings(to)

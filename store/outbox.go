@@ -128,6 +128,9 @@ type OutboxRow struct {
 	MessageID     string     `json:"message_id,omitempty" db:"message_id"`
 	CreatedAt     time.Time  `json:"created_at" db:"created_at"`
 	SentAt        *time.Time `json:"sent_at,omitempty" db:"sent_at"`
+	// BounceToken is in the envelope sender when VERP is on; never shown:
+	// knowing it lets a bounce act on the email.
+	BounceToken string `json:"-" db:"bounce_token"`
 }
 
 // OutboxFilter selects outbox rows.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -353,6 +354,45 @@ func TestManualDigestKeepsTheScheduledOne(t *testing.T) {
 		sched, err := s.EnqueueDigest(ctx, now.Add(time.Hour))
 		if err != nil || sched.Enqueued != 1 || sched.Already != 0 {
 			t.Fatalf("scheduled digest after manual ones: %+v %v", sched, err)
+		}
+	})
+}
+
+// TestFailedEmailsOneAlertPerAddress: every failed email opens its own
+// item, but one bad address raises one staff alert a day, not one per email.
+func TestFailedEmailsOneAlertPerAddress(t *testing.T) {
+	each(t, func(t *testing.T, s *store.Store, c *clock) {
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			for i := 0; i < 3; i++ {
+				n := filing.Notice{Kind: filing.EmailFilingSubmitted, Language: filing.LangChinese, To: "gone@example.cn",
+					Reference: fmt.Sprintf("BA-2026-00090%d", i), At: c.Now()}
+				if _, err := tx.Enqueue(ctx, store.OutboxItem{Notice: n, DedupKey: fmt.Sprintf("gone:%d", i)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		claimed, err := s.ClaimDue(ctx, "w", c.Now(), 10, time.Minute)
+		if err != nil || len(claimed) != 3 {
+			t.Fatalf("claim %d %v", len(claimed), err)
+		}
+		alerts := 0
+		for _, m := range claimed {
+			n, err := s.MarkFailed(ctx, store.OutboxFailure{ID: m.ID, Owner: "w", At: c.Now(), Error: "550 5.1.1 <gone@example.cn>: User unknown",
+				Alert: &filing.Alert{Action: filing.AlertEmailFailed, EmailKind: m.Kind}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			alerts += n
+		}
+		if items := openItems(t, s, filing.WorkEmailFailed); len(items) != 3 || items[0].Recipient != "gone@example.cn" {
+			t.Fatalf("items %+v, want one per email", items)
+		}
+		if alerts != 1 {
+			t.Fatalf("%d alerts for one bad address, want 1", alerts)
 		}
 	})
 }

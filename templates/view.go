@@ -488,8 +488,8 @@ func alertFor(a filing.Alert, lang filing.Language) *alertView {
 
 // The actions of alerts about emails rather than filings.
 const (
-	actionEmailFailed = "email_failed"
-	actionBounce      = "bounce"
+	actionEmailFailed = filing.AlertEmailFailed
+	actionBounce      = filing.AlertBounce
 )
 
 func (r *Renderer) digest(raw json.RawMessage, lang filing.Language) (*digestView, error) {

@@ -139,6 +139,12 @@ func CharsetFixtures(addr, ref string) []Fixture {
 	return fs
 }
 
+// BounceTo is Bounce delivered to a given address (Delivered-To), as a
+// bounce to a VERP envelope sender is.
+func BounceTo(originalID, rcpt, deliveredTo string) []byte {
+	return append([]byte("Delivered-To: "+deliveredTo+"\r\n"), Bounce(originalID, rcpt)...)
+}
+
 // Bounce is an RFC 3464 delivery status notification for the message
 // originalID, sent to rcpt, failed with 5.1.1.
 func Bounce(originalID, rcpt string) []byte {
