@@ -470,7 +470,6 @@ func (t *Tx) notice(out filing.Outcome, acct filing.Account, req ChangeRequest) 
 	return n
 }
 
-
 // ChangeStage is Tx.ChangeStage in its own transaction, retried once when it
 // loses a race (the filing changed between read and write).
 func (s *Store) ChangeStage(ctx context.Context, req ChangeRequest) (ChangeResult, error) {
