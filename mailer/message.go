@@ -92,7 +92,10 @@ func (s *Service) build(m store.OutboxMessage, e templates.Email, messageID stri
 	// RFC 3834: answers to an applicant's message are auto-replied, the
 	// rest auto-generated; either way other robots must not answer them.
 	auto := "auto-generated"
-	if m.Kind.IsAcknowledgement() {
+	switch {
+	case m.Kind == filing.EmailStaffReply:
+		auto = "" // a person wrote it: RFC 3834 "no", the header left out
+	case m.Kind.IsAcknowledgement():
 		auto = "auto-replied"
 	}
 	msg, err := newMsg(s.set, lang, &netmail.Address{Name: templates.OneLine(m.Notice.ToName), Address: m.Recipient},
@@ -145,6 +148,9 @@ func newMsg(set Settings, lang filing.Language, to *netmail.Address, subject, me
 		{"Auto-Submitted", autoSubmitted},
 		{"X-Auto-Response-Suppress", "All"}, // Exchange's out-of-office and receipts
 	} {
+		if h[1] == "" {
+			continue
+		}
 		if err := setHeader(msg, h[0], h[1]); err != nil {
 			return nil, err
 		}

@@ -58,6 +58,9 @@ type Config struct {
 	Now func() time.Time
 	// OnRun, when set, observes every finished run (for metrics).
 	OnRun func(job, status string, took time.Duration)
+	// Actor is who runs jobs by hand (the staff member at the command line),
+	// for the audit trail.
+	Actor string
 }
 
 // RunFunc is one job's work at a given instant; it returns a summary for the
@@ -69,6 +72,9 @@ type job struct {
 	spec     string
 	schedule cron.Schedule
 	run      RunFunc
+	// byHand, if set, is what a run by hand does instead of run: a digest
+	// sent by hand never uses up the scheduled one.
+	byHand RunFunc
 }
 
 // Scheduler runs the jobs.
@@ -103,7 +109,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (*Scheduler, error) {
 	offsets := append([]time.Duration(nil), cfg.ReminderOffsets...)
 	defs := []struct {
 		name, key, spec string
-		run             RunFunc
+		run, byHand     RunFunc
 	}{
 		{JobDeadlineSweep, "jobs.deadline_sweep", cfg.Specs.DeadlineSweep, func(ctx context.Context, now time.Time) (string, error) {
 			r, err := st.SweepDeadlines(ctx, now)
@@ -113,22 +119,25 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (*Scheduler, error) {
 			}
 			return fmt.Sprintf("flagged %d, skipped %d, failed %d, emails %d%s%s", r.Flagged, r.Skipped, r.Failed, r.Enqueued, waiting, errorList(r.Errors)),
 				firstErr(err, r.Failed, "filings could not be flagged")
-		}},
+		}, nil},
 		{JobReminders, "jobs.reminders", cfg.Specs.Reminders, func(ctx context.Context, now time.Time) (string, error) {
 			r, err := st.SendReminders(ctx, now, offsets)
 			return fmt.Sprintf("sent %d, skipped %d, failed %d%s", r.Sent, r.Skipped, r.Failed, errorList(r.Errors)),
 				firstErr(err, r.Failed, "reminders could not be enqueued")
-		}},
+		}, nil},
 		{JobDigest, "jobs.digest", cfg.Specs.Digest, func(ctx context.Context, now time.Time) (string, error) {
 			r, err := st.EnqueueDigest(ctx, now)
 			return fmt.Sprintf("digest %s: queued for %d staff, %d already had it", r.Date, r.Enqueued, r.Already), err
+		}, func(ctx context.Context, now time.Time) (string, error) {
+			r, err := st.EnqueueManualDigest(ctx, now, store.Actor{Name: cfg.Actor})
+			return fmt.Sprintf("digest %s sent by hand: queued for %d staff; the scheduled one still goes", r.Date, r.Enqueued), err
 		}},
 	}
 	if cfg.Janitor != nil {
 		defs = append(defs, struct {
 			name, key, spec string
-			run             RunFunc
-		}{JobOutboxJanitor, "jobs.outbox_janitor", cfg.Specs.OutboxJanitor, cfg.Janitor})
+			run, byHand     RunFunc
+		}{JobOutboxJanitor, "jobs.outbox_janitor", cfg.Specs.OutboxJanitor, cfg.Janitor, nil})
 	}
 	var errs []error
 	for _, d := range defs {
@@ -137,7 +146,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (*Scheduler, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", d.key, err))
 			continue
 		}
-		s.jobs = append(s.jobs, &job{name: d.name, spec: d.spec, schedule: sched, run: d.run})
+		s.jobs = append(s.jobs, &job{name: d.name, spec: d.spec, schedule: sched, run: d.run, byHand: d.byHand})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -213,12 +222,38 @@ var ErrUnknownJob = errors.New("unknown job")
 // schedule), under its lock, and records the run. With another replica
 // holding the lock the result is "skipped" and nothing runs.
 func (s *Scheduler) Run(ctx context.Context, name string, now time.Time) (Result, error) {
+	j, err := s.job(name)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.runJob(ctx, j, now, time.Time{})
+}
+
+// DryRun carries out a job as of now exactly as it would run by hand, and
+// rolls back everything it wrote: what it would flag and send is in the
+// returned record. Nothing is recorded, not even the run.
+func (s *Scheduler) DryRun(ctx context.Context, name string, now time.Time) (Result, *store.DryRun, error) {
+	j, err := s.job(name)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	dry := &store.DryRun{}
+	start := time.Now()
+	summary, err := s.call(store.WithDryRun(ctx, dry), j, now, true)
+	res := Result{Job: j.name, Summary: summary, Status: store.JobOK, Took: time.Since(start)}
+	if err != nil {
+		res.Status = store.JobFailed
+	}
+	return res, dry, err
+}
+
+func (s *Scheduler) job(name string) (*job, error) {
 	for _, j := range s.jobs {
 		if j.name == name {
-			return s.runJob(ctx, j, now, time.Time{})
+			return j, nil
 		}
 	}
-	return Result{}, fmt.Errorf("%w %q (jobs: %s)", ErrUnknownJob, name, strings.Join(s.Names(), ", "))
+	return nil, fmt.Errorf("%w %q (jobs: %s)", ErrUnknownJob, name, strings.Join(s.Names(), ", "))
 }
 
 // runJob runs j as of now under its lock and records the run: for the
@@ -238,7 +273,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, now, tick time.Time) (Re
 		if err != nil {
 			return err
 		}
-		summary, runErr := s.call(ctx, j, now)
+		summary, runErr := s.call(ctx, j, now, tick.IsZero())
 		res.Summary, res.Status = summary, store.JobOK
 		if runErr != nil {
 			res.Status = store.JobFailed
@@ -298,13 +333,16 @@ func latestTick(schedule cron.Schedule, now time.Time, loc *time.Location) time.
 
 // call runs the job, turning a panic into an error so the run is recorded as
 // failed and the next tick runs it again (cron.Recover stays as the last net).
-func (s *Scheduler) call(ctx context.Context, j *job, now time.Time) (summary string, err error) {
+func (s *Scheduler) call(ctx context.Context, j *job, now time.Time, byHand bool) (summary string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.ErrorContext(ctx, "job panicked", "job", j.name, "panic", r, "stack", string(debug.Stack()))
 			err = fmt.Errorf("job %s panicked: %v", j.name, r)
 		}
 	}()
+	if byHand && j.byHand != nil {
+		return j.byHand(ctx, now)
+	}
 	return j.run(ctx, now)
 }
 

@@ -11,7 +11,7 @@ import (
 
 func (a *app) accountCommand() *cobra.Command {
 	return a.group("account", "applicant accounts",
-		a.accountAddCommand(), a.accountApproveCommand(), a.accountRejectCommand(), a.accountListCommand())
+		a.accountAddCommand(), a.accountApproveCommand(), a.accountRejectCommand(), a.accountSetEmailCommand(), a.accountListCommand())
 }
 
 // accountFlags are `account add`'s flags.
@@ -86,6 +86,26 @@ func decideAccount(ctx context.Context, a *app, email string, action filing.Acco
 	}
 	fmt.Fprintf(a.stdout, "account %s is %s; email queued\n", acct.Email, acct.Status)
 	return nil
+}
+
+func (a *app) accountSetEmailCommand() *cobra.Command {
+	return a.leaf("set-email OLD NEW", "change an account's registered address; both addresses are told",
+		func(ctx context.Context, args []string) error {
+			if _, err := filing.NormalizeEmail(args[1]); err != nil {
+				return usagef("new address: %v", err)
+			}
+			d, err := a.desk(ctx)
+			if err != nil {
+				return err
+			}
+			acct, err := d.SetAccountEmail(ctx, args[0], args[1], a.staff())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "account %s: the address is now %s; both addresses are told. "+
+				"Failed emails keep their old recipient: `icpdesk outbox retry ID --to-current-address` re-addresses one\n", args[0], acct.Email)
+			return nil
+		})
 }
 
 func (a *app) accountListCommand() *cobra.Command {

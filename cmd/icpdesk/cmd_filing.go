@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"example.com/icpdesk/desk"
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/store"
 )
@@ -26,6 +27,12 @@ func (a *app) filingCommand() *cobra.Command {
 		a.filingReturnCommand(),
 		a.stageCommand(filing.ActionResubmit, "record a resubmission after a return (late ones are marked)"),
 		a.filingApproveCommand(),
+		a.filingUpdateCommand(),
+		a.filingExtendCommand(),
+		a.filingWithdrawCommand(),
+		a.stageCommand(filing.ActionAcceptLate, "accept a resubmission made after the deadline: it is reviewed; the applicant is told"),
+		a.filingDeclineLateCommand(),
+		a.filingUndoCommand(),
 		a.filingShowCommand(),
 		a.filingListCommand(),
 	)
@@ -37,32 +44,15 @@ func (a *app) filingImportCommand() *cobra.Command {
 }
 
 func runFilingImport(ctx context.Context, a *app, path string) error {
-	var r io.Reader = a.stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r = f
-	}
-	in, err := filing.DecodeFilingInput(r)
+	in, err := readFilingInput(a, path)
 	if err != nil {
 		return err
 	}
-	cfg, err := a.config()
+	d, err := a.desk(ctx)
 	if err != nil {
 		return err
 	}
-	fp, err := cfg.Fingerprinter()
-	if err != nil {
-		return err
-	}
-	s, err := a.db(ctx)
-	if err != nil {
-		return err
-	}
-	f, probs, err := s.ImportFiling(ctx, in, fp, a.staffName())
+	f, probs, err := d.ImportFiling(ctx, in, a.staff())
 	if err != nil {
 		return err
 	}
@@ -176,20 +166,32 @@ func runFilingApprove(ctx context.Context, a *app, ref string, af approveFlags) 
 }
 
 func applyChange(ctx context.Context, a *app, ref string, req filing.Request, sf *stageFlags) error {
-	s, err := a.db(ctx)
+	return act(ctx, a, ref, desk.ActionInput{Action: string(req.Action), Reason: req.Reason, ICPNumber: req.ICPNumber,
+		Password: req.Password}, sf)
+}
+
+// act carries out a staff action on a filing and says what it did.
+func act(ctx context.Context, a *app, ref string, in desk.ActionInput, sf *stageFlags) error {
+	d, err := a.desk(ctx)
 	if err != nil {
 		return err
 	}
-	if req.At, err = sf.time(s.Now()); err != nil {
+	s := d.Store()
+	if in.At, err = sf.time(s.Now()); err != nil {
 		return err
 	}
-	req.Actor = filing.ActorStaff
-	res, err := s.ChangeStage(ctx, store.ChangeRequest{Ref: ref, Request: req, ActorName: a.staffName()})
+	res, err := d.Act(ctx, ref, in, a.staff())
+	if errors.Is(err, desk.ErrInput) {
+		return usagef("%s", strings.TrimPrefix(err.Error(), desk.ErrInput.Error()+": "))
+	}
 	if err != nil {
 		return err
 	}
 	f := res.Filing
 	msg := fmt.Sprintf("filing %s: %s → %s", f.Reference, res.Outcome.From, f.Stage)
+	if res.Outcome.From == f.Stage {
+		msg = fmt.Sprintf("filing %s (%s): %s", f.Reference, f.Stage, res.Outcome.Transition.Action)
+	}
 	if f.Deadline != nil {
 		msg += fmt.Sprintf("; resubmission deadline %s", localTime(*f.Deadline, s.Policy().Location))
 	}
@@ -201,6 +203,133 @@ func applyChange(ctx context.Context, a *app, ref string, req filing.Request, sf
 	}
 	fmt.Fprintln(a.stdout, msg)
 	return nil
+}
+
+// deadlineFlags set a new deadline.
+type deadlineFlags struct {
+	stageFlags
+	until  string
+	days   int
+	reason string
+}
+
+func (df *deadlineFlags) register(c *cobra.Command, what string) {
+	df.stageFlags.register(c.Flags())
+	c.Flags().StringVar(&df.until, "until", "", "the new deadline: the end of this `DATE` (YYYY-MM-DD) in the desk's zone")
+	c.Flags().IntVar(&df.days, "days", 0, "the new deadline: `N` days "+what)
+	c.Flags().StringVar(&df.reason, "reason", "", "why, `TEXT`, as the applicant will read it")
+}
+
+func (a *app) filingExtendCommand() *cobra.Command {
+	var df deadlineFlags
+	c := a.leaf("extend REF (--until DATE | --days N) [--reason TEXT]", "give a returned filing a later resubmission deadline; reminders restart, the applicant is told",
+		func(ctx context.Context, args []string) error {
+			if df.until == "" && df.days == 0 {
+				return usagef("--until DATE or --days N is required")
+			}
+			return act(ctx, a, args[0], desk.ActionInput{Action: string(filing.ActionExtend), Until: df.until, Days: df.days, Reason: df.reason}, &df.stageFlags)
+		})
+	df.register(c, "after the current deadline")
+	return c
+}
+
+func (a *app) filingWithdrawCommand() *cobra.Command {
+	var sf stageFlags
+	var reason string
+	c := a.leaf("withdraw REF --reason TEXT", "close a filing that will not go on (abandoned, withdrawn): deadlines and reminders stop, the applicant is told",
+		func(ctx context.Context, args []string) error {
+			if strings.TrimSpace(reason) == "" {
+				return usagef("--reason is required: the applicant is told why")
+			}
+			return act(ctx, a, args[0], desk.ActionInput{Action: string(filing.ActionWithdraw), Reason: reason}, &sf)
+		})
+	sf.register(c.Flags())
+	c.Flags().StringVar(&reason, "reason", "", "why, `TEXT`, as the applicant will read it (required)")
+	return c
+}
+
+func (a *app) filingDeclineLateCommand() *cobra.Command {
+	var sf stageFlags
+	var reason string
+	c := a.leaf("decline-late REF --reason TEXT", "refuse a resubmission made after the deadline: the filing is closed as expired, the applicant told why and what to do next",
+		func(ctx context.Context, args []string) error {
+			if strings.TrimSpace(reason) == "" {
+				return usagef("--reason is required: the applicant is told why")
+			}
+			return act(ctx, a, args[0], desk.ActionInput{Action: string(filing.ActionDeclineLate), Reason: reason}, &sf)
+		})
+	sf.register(c.Flags())
+	c.Flags().StringVar(&reason, "reason", "", "why, `TEXT`, as the applicant will read it (required)")
+	return c
+}
+
+func (a *app) filingUndoCommand() *cobra.Command {
+	var df deadlineFlags
+	c := a.leaf("undo-resubmission REF --reason TEXT [--until DATE | --days N]", "put back a resubmission recorded by mistake: the filing awaits it again with its original deadline (or a new one); the applicant is told it was our mistake",
+		func(ctx context.Context, args []string) error {
+			if strings.TrimSpace(df.reason) == "" {
+				return usagef("--reason is required: the applicant is told why")
+			}
+			return act(ctx, a, args[0], desk.ActionInput{Action: string(filing.ActionUndoResubmission), Reason: df.reason,
+				Until: df.until, Days: df.days}, &df.stageFlags)
+		})
+	df.register(c, "from now (needed when the original deadline has passed)")
+	return c
+}
+
+func (a *app) filingUpdateCommand() *cobra.Command {
+	var notify bool
+	c := a.leaf("update FILE.json [--notify]", "store corrected data for an imported filing (same format as import; - reads stdin): prints what changed, checks the rules again",
+		func(ctx context.Context, args []string) error { return runFilingUpdate(ctx, a, args[0], notify) })
+	c.Flags().BoolVar(&notify, "notify", false, "email the applicant the corrected materials checklist when the materials changed")
+	return c
+}
+
+func runFilingUpdate(ctx context.Context, a *app, path string, notify bool) error {
+	in, err := readFilingInput(a, path)
+	if err != nil {
+		return err
+	}
+	d, err := a.desk(ctx)
+	if err != nil {
+		return err
+	}
+	up, probs, err := d.UpdateFiling(ctx, in, notify, a.staff())
+	if err != nil {
+		return err
+	}
+	if len(probs) > 0 {
+		return probs
+	}
+	if len(up.Changes) == 0 {
+		fmt.Fprintf(a.stdout, "filing %s: nothing changed\n", up.Filing.Reference)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "filing %s updated:\n", up.Filing.Reference)
+	for _, c := range up.Changes {
+		fmt.Fprintf(a.stdout, "  %s: %s → %s\n", c.Field, orDash(c.Old), orDash(c.New))
+	}
+	switch {
+	case up.Notified:
+		fmt.Fprintln(a.stdout, "the applicant is sent the corrected materials checklist")
+	case notify:
+		fmt.Fprintln(a.stdout, "the materials did not change: no email")
+	}
+	return nil
+}
+
+// readFilingInput reads an import document from a file or stdin.
+func readFilingInput(a *app, path string) (filing.FilingInput, error) {
+	var r io.Reader = a.stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return filing.FilingInput{}, err
+		}
+		defer f.Close()
+		r = f
+	}
+	return filing.DecodeFilingInput(r)
 }
 
 // personView is a person as staff may see them: ID and phone masked.
@@ -246,6 +375,9 @@ type filingView struct {
 	Overdue       bool              `json:"overdue"`
 	Late          bool              `json:"late"`
 	ICPNumber     string            `json:"icp_number,omitempty"`
+	CloseReason   string            `json:"close_reason,omitempty"`
+	CloseNote     string            `json:"close_note,omitempty"`
+	ClosedAt      *time.Time        `json:"closed_at,omitempty"`
 	Version       int               `json:"version"`
 	CreatedAt     time.Time         `json:"created_at"`
 	UpdatedAt     time.Time         `json:"updated_at"`
@@ -253,6 +385,7 @@ type filingView struct {
 	RuleProblems  []filing.Problem  `json:"rule_problems"`
 	Events        []store.Event     `json:"events"`
 	Outbox        []store.OutboxRow `json:"outbox"`
+	Items         []store.WorkItem  `json:"work_items"`
 }
 
 type materialView struct {
@@ -302,6 +435,13 @@ func runFilingShow(ctx context.Context, a *app, ref string, asJSON bool) error {
 	v.ReturnReason, v.ReturnSource, v.ReturnedAt, v.Deadline = f.ReturnReason, string(f.ReturnSource), f.ReturnedAt, f.Deadline
 	v.DeadlineLocal = localTimePtr(f.Deadline, loc)
 	v.Overdue, v.Late, v.ICPNumber, v.Version, v.CreatedAt, v.UpdatedAt = f.Overdue, f.Late, f.ICPNumber, f.Version, f.CreatedAt, f.UpdatedAt
+	v.CloseReason, v.CloseNote, v.ClosedAt = string(f.CloseReason), f.CloseNote, f.ClosedAt
+	if v.Items, err = s.ListWorkItems(ctx, store.WorkFilter{FilingID: f.ID, All: true}); err != nil {
+		return err
+	}
+	if v.Items == nil {
+		v.Items = []store.WorkItem{}
+	}
 	for _, m := range filing.Checklist(f) {
 		v.Materials = append(v.Materials, materialView{Key: m.Key, Copies: m.Copies, Zh: m.Text(filing.LangChinese), En: m.Text(filing.LangEnglish)})
 	}
@@ -361,6 +501,14 @@ func printFiling(w io.Writer, v filingView, f filing.Filing, loc *time.Location,
 	}
 	if v.ICPNumber != "" {
 		p("ICP number:  %s\n", v.ICPNumber)
+	}
+	if f.ClosedAt != nil {
+		p("Closed:      %s, %s: %s\n", localTime(*f.ClosedAt, loc), f.CloseReason, f.CloseNote)
+	}
+	for _, w := range v.Items {
+		if w.Open() {
+			p("Waiting:     work item #%d %s, opened %s\n", w.ID, w.Kind, localTime(w.OpenedAt, loc))
+		}
 	}
 	p("\nMaterials checklist:\n")
 	for i, m := range v.Materials {

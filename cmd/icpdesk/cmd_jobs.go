@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -29,7 +30,7 @@ func (a *app) scheduler(ctx context.Context, s *store.Store, now func() time.Tim
 		return nil, err
 	}
 	scfg := daemon.SchedulerConfig(cfg, s)
-	scfg.Now = now
+	scfg.Now, scfg.Actor = now, a.staffName()
 	return scheduler.New(s, scfg, log)
 }
 
@@ -72,9 +73,12 @@ func runJobsList(ctx context.Context, a *app, asJSON bool) error {
 
 func (a *app) jobsRunCommand() *cobra.Command {
 	var nowFlag string
-	c := a.leaf("run NAME", "run one job once ("+strings.Join(jobNames, ", ")+"), optionally as of another time",
-		func(ctx context.Context, args []string) error { return runJobsRun(ctx, a, args[0], nowFlag) })
-	c.Flags().StringVar(&nowFlag, "now", "", "run as of this RFC 3339 `TIME`; default now. It runs for real: a future time flags and emails as if it had come")
+	var apply bool
+	c := a.leaf("run NAME [--now TIME] [--apply]", "run one job once ("+strings.Join(jobNames, ", ")+"), optionally as of another time; "+
+		"as of a future time it is a dry run unless --apply",
+		func(ctx context.Context, args []string) error { return runJobsRun(ctx, a, args[0], nowFlag, apply) })
+	c.Flags().StringVar(&nowFlag, "now", "", "run as of this RFC 3339 `TIME`; default now. A future time only shows what the job would flag and send")
+	c.Flags().BoolVar(&apply, "apply", false, "with a future --now, act for real: flag filings and send emails as if that time had come")
 	c.ValidArgs = jobNames
 	return c
 }
@@ -83,7 +87,7 @@ func (a *app) jobsRunCommand() *cobra.Command {
 // the scheduler has the final word.
 var jobNames = []string{scheduler.JobDeadlineSweep, scheduler.JobReminders, scheduler.JobDigest, scheduler.JobOutboxJanitor}
 
-func runJobsRun(ctx context.Context, a *app, name, nowFlag string) error {
+func runJobsRun(ctx context.Context, a *app, name, nowFlag string, apply bool) error {
 	now := time.Now()
 	if nowFlag != "" {
 		var err error
@@ -91,8 +95,9 @@ func runJobsRun(ctx context.Context, a *app, name, nowFlag string) error {
 			return usagef("--now %q: want RFC 3339, e.g. 2026-12-09T00:05:00+08:00", nowFlag)
 		}
 	}
-	if now.After(time.Now().Add(time.Minute)) {
-		fmt.Fprintf(a.stderr, "icpdesk jobs run: running as of %s, which is in the future: its effects (flags, emails) are real\n", now.Format(time.RFC3339))
+	future := now.After(time.Now().Add(time.Minute))
+	if apply && !future {
+		return usagef("--apply is for a future --now; a run as of now always acts")
 	}
 	s, err := a.db(ctx)
 	if err != nil {
@@ -101,6 +106,20 @@ func runJobsRun(ctx context.Context, a *app, name, nowFlag string) error {
 	sch, err := a.scheduler(ctx, s, func() time.Time { return now })
 	if err != nil {
 		return err
+	}
+	if future && !apply {
+		res, dry, err := sch.DryRun(ctx, name, now)
+		if errors.Is(err, scheduler.ErrUnknownJob) {
+			return usagef("%v", err)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		fmt.Fprintf(a.stdout, "dry run as of %s (nothing was changed; add --apply to act): %s\n", now.Format(time.RFC3339), res.Summary)
+		return printDryRun(a.stdout, dry)
+	}
+	if future {
+		fmt.Fprintf(a.stderr, "icpdesk jobs run: acting as of %s, which is in the future: its flags and emails are real\n", now.Format(time.RFC3339))
 	}
 	res, err := sch.Run(ctx, name, now)
 	if errors.Is(err, scheduler.ErrUnknownJob) {
@@ -111,4 +130,24 @@ func runJobsRun(ctx context.Context, a *app, name, nowFlag string) error {
 	}
 	fmt.Fprintf(a.stdout, "%s %s in %v: %s\n", res.Job, res.Status, res.Took.Round(time.Millisecond), res.Summary)
 	return nil
+}
+
+// printDryRun lists what a dry run would have changed and sent.
+func printDryRun(w io.Writer, dry *store.DryRun) error {
+	if len(dry.Events) == 0 && len(dry.Emails) == 0 {
+		_, err := fmt.Fprintln(w, "it would change nothing and send nothing")
+		return err
+	}
+	var t table
+	t.add("WOULD", "WHAT", "FILING", "TO")
+	for _, e := range dry.Events {
+		if e.Action == "work_item_opened" || e.Action == "work_item_closed" {
+			continue
+		}
+		t.add("change", e.Action, e.Filing, "")
+	}
+	for _, e := range dry.Emails {
+		t.add("send", e.Kind, e.Filing, e.Recipient)
+	}
+	return t.write(w)
 }

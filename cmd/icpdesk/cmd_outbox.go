@@ -15,7 +15,8 @@ import (
 )
 
 func (a *app) outboxCommand() *cobra.Command {
-	return a.group("outbox", "the emails icpdesk sends", a.outboxListCommand(), a.outboxSendCommand(), a.outboxRetryCommand())
+	return a.group("outbox", "the emails icpdesk sends", a.outboxListCommand(), a.outboxSendCommand(), a.outboxRetryCommand(),
+		a.outboxCancelCommand())
 }
 
 // outboxListFlags are `outbox list`'s flags.
@@ -30,18 +31,18 @@ func (a *app) outboxListCommand() *cobra.Command {
 	c := a.leaf("list", "list queued and sent emails with their dedup keys",
 		func(ctx context.Context, _ []string) error { return runOutboxList(ctx, a, lf) })
 	c.Flags().BoolVar(&lf.asJSON, "json", false, "print JSON")
-	c.Flags().StringVar(&lf.status, "status", "", "only emails in this `STATUS`: queued, sending, sent, failed, bounced")
+	c.Flags().StringVar(&lf.status, "status", "", "only emails in this `STATUS`: queued, sending, sent, failed, bounced, cancelled")
 	c.Flags().StringVar(&lf.filing, "filing", "", "only emails about the filing `REF`")
 	c.Flags().IntVar(&lf.limit, "limit", 200, "at most `N` emails, newest first (0: all)")
-	completeWords(c, "status", store.OutboxQueued, store.OutboxSending, store.OutboxSent, store.OutboxFailed, store.OutboxBounced)
+	completeWords(c, "status", store.OutboxQueued, store.OutboxSending, store.OutboxSent, store.OutboxFailed, store.OutboxBounced, store.OutboxCancelled)
 	return c
 }
 
 func runOutboxList(ctx context.Context, a *app, lf outboxListFlags) error {
 	switch lf.status {
-	case "", store.OutboxQueued, store.OutboxSending, store.OutboxSent, store.OutboxFailed, store.OutboxBounced:
+	case "", store.OutboxQueued, store.OutboxSending, store.OutboxSent, store.OutboxFailed, store.OutboxBounced, store.OutboxCancelled:
 	default:
-		return usagef("--status %q: want queued, sending, sent, failed or bounced", lf.status)
+		return usagef("--status %q: want queued, sending, sent, failed, bounced or cancelled", lf.status)
 	}
 	if lf.limit < 0 {
 		return usagef("--limit must not be negative")
@@ -110,20 +111,31 @@ func runOutboxSend(ctx context.Context, a *app) error {
 }
 
 func (a *app) outboxRetryCommand() *cobra.Command {
-	return a.leaf("retry ID", "queue a failed email again, due now",
-		func(ctx context.Context, args []string) error { return runOutboxRetry(ctx, a, args[0]) })
+	var toCurrent bool
+	c := a.leaf("retry ID [--to-current-address]", "queue a failed or bounced email again, due now; closes its work item",
+		func(ctx context.Context, args []string) error { return runOutboxRetry(ctx, a, args[0], toCurrent) })
+	c.Flags().BoolVar(&toCurrent, "to-current-address", false, "send it to the account's current address (after `account set-email`)")
+	return c
 }
 
-func runOutboxRetry(ctx context.Context, a *app, arg string) error {
+func outboxID(arg string) (int64, error) {
 	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || id <= 0 {
-		return usagef("ID %q: want the number `icpdesk outbox list` shows", arg)
+		return 0, usagef("ID %q: want the number `icpdesk outbox list` shows", arg)
 	}
-	s, err := a.db(ctx)
+	return id, nil
+}
+
+func runOutboxRetry(ctx context.Context, a *app, arg string, toCurrent bool) error {
+	id, err := outboxID(arg)
 	if err != nil {
 		return err
 	}
-	r, err := s.RetryRow(ctx, id, a.staffName())
+	d, err := a.desk(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := d.RetryEmail(ctx, id, toCurrent, a.staff())
 	if err != nil {
 		return err
 	}
@@ -134,4 +146,30 @@ func runOutboxRetry(ctx context.Context, a *app, arg string) error {
 	fmt.Fprintf(a.stdout, "email %d (%s to %s%s) queued again; `icpdesk outbox send` or the running daemon sends it\n",
 		r.ID, r.Kind, r.Recipient, about)
 	return nil
+}
+
+func (a *app) outboxCancelCommand() *cobra.Command {
+	var note string
+	c := a.leaf("cancel ID --note TEXT", "stop a queued, failed or bounced email for good; closes its work item",
+		func(ctx context.Context, args []string) error {
+			id, err := outboxID(args[0])
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(note) == "" {
+				return usagef("--note is required: say why it will not be sent")
+			}
+			d, err := a.desk(ctx)
+			if err != nil {
+				return err
+			}
+			r, err := d.CancelEmail(ctx, id, note, a.staff())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "email %d (%s to %s) cancelled\n", r.ID, r.Kind, r.Recipient)
+			return nil
+		})
+	c.Flags().StringVar(&note, "note", "", "why it will not be sent, `TEXT` (required)")
+	return c
 }

@@ -31,7 +31,7 @@ func (a *app) leaf(use, short string, run func(ctx context.Context, args []strin
 func positional(words []string) cobra.PositionalArgs {
 	var names []string
 	for _, w := range words {
-		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "[") {
+		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "[") || strings.HasPrefix(w, "(") {
 			break
 		}
 		names = append(names, w)

@@ -61,6 +61,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.accountCommand(),
 		a.filingCommand(),
 		a.inboxCommand(),
+		a.queueCommand(),
 		a.outboxCommand(),
 		a.mailCommand(),
 		a.jobsCommand(),
