@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"example.com/icpdesk/config"
+	"example.com/icpdesk/filing"
 	"example.com/icpdesk/inbox"
 	"example.com/icpdesk/mailer"
 	"example.com/icpdesk/monitor"
@@ -79,6 +80,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 		return nil, err
 	}
 	d.Metrics = monitor.NewMetrics(st.OutboxQueue)
+	d.Metrics.WatchStore(StoreStats(st))
 	d.Metrics.WatchSends(func() (int64, int64, int64) {
 		c := d.Mailer.Counters()
 		return c.Sent, c.Retried, c.Failed
@@ -99,8 +101,11 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 				}
 				d.Metrics.InboundMessages.WithLabelValues(string(ev.Classification), string(ev.Decision)).Inc()
 				d.Metrics.IngestLatency.Observe(ev.Latency.Seconds())
+				if ev.NeedsReply {
+					d.Metrics.NeedsReply.Inc()
+				}
 			},
-			OnReconnect: func(error) { d.Metrics.IMAPReconnects.Inc() },
+			OnReconnected: func() { d.Metrics.IMAPReconnects.Inc() },
 		}
 		if d.Watcher, err = inbox.NewWatcher(st, wcfg, inbox.WithLogger(log.With("service", "inbox")), inbox.WithHooks(hooks)); err != nil {
 			return nil, err
@@ -124,6 +129,8 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 		{Name: "smtp", Fn: monitor.Ready(d.Mailer.CheckReady)},
 	}
 	if d.Watcher != nil {
+		w := d.Watcher
+		d.Metrics.WatchInbox(func() (bool, bool) { return w.Status().Connected, w.LeaseHeld() })
 		checks = append(checks, monitor.Check{Name: "imap", Fn: MailboxCheck(cfg, st, d.Watcher).Check})
 	}
 	d.http = &http.Server{
@@ -156,6 +163,39 @@ func MailboxCheck(cfg *config.Config, st *store.Store, w *inbox.Watcher) monitor
 		},
 		Fresh: 4 * store.MailboxStatusEvery,
 		Zone:  cfg.Policy().Location,
+	}
+}
+
+// StoreStats are the store's gauges for /metrics: the work queue by kind,
+// filings by stage, each job's last success.
+func StoreStats(st *store.Store) monitor.StoreStats {
+	kinds := make([]string, len(filing.WorkKinds))
+	for i, k := range filing.WorkKinds {
+		kinds[i] = string(k)
+	}
+	return monitor.StoreStats{
+		Kinds: kinds,
+		Work: func(ctx context.Context) (map[string]monitor.KindStat, error) {
+			counts, err := st.CountOpenWorkItems(ctx)
+			out := map[string]monitor.KindStat{}
+			for _, c := range counts {
+				ks := monitor.KindStat{Open: c.Open}
+				if c.Oldest != nil {
+					ks.Oldest = *c.Oldest
+				}
+				out[string(c.Kind)] = ks
+			}
+			return out, err
+		},
+		Stages: func(ctx context.Context) (map[string]int, error) {
+			counts, err := st.CountFilingsByStage(ctx)
+			out := map[string]int{}
+			for _, s := range filing.Stages {
+				out[string(s)] = counts[s]
+			}
+			return out, err
+		},
+		JobSuccess: st.LastJobSuccesses,
 	}
 }
 

@@ -365,3 +365,65 @@ func TestStandbyReadiness(t *testing.T) {
 		t.Fatalf("the standby, the holder disconnected: %d %s", code, body)
 	}
 }
+
+// TestMetricsAnOperatorAlertsOn: /metrics exports the open work items by
+// kind with the oldest one's age, filings by stage, each job's last
+// success, the build, the IMAP session and who holds the mailbox.
+func TestMetricsAnOperatorAlertsOn(t *testing.T) {
+	dbURL := storetest.URL(t, store.SQLite)
+	mail, err := demo.NewMailServer([]string{demo.DeskAddress, demo.StaffAddress}, demo.Password, "127.0.0.1:0", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mail.Close()
+	cfg := testConfig(t, mail, dbURL)
+	setup, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer setup.Close()
+	if _, err := setup.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = setup.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.OpenWorkItems(ctx, []store.NewWorkItem{{Kind: filing.WorkUnmatched, Cause: "test:1", At: time.Now().Add(-time.Hour)}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startReplica(t, "r1", cfg)
+	defer func() {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_ = r.d.Shutdown(sctx)
+		cancel()
+		r.st.Close()
+	}()
+	if _, err := r.d.Sched.Run(ctx, "deadline-sweep", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the IMAP session", func() (bool, error) { return r.d.Watcher.Status().Connected, nil })
+	resp, err := http.Get("http://" + r.d.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	body := string(b)
+	for _, want := range []string{
+		`icpdesk_work_items_open{kind="unmatched"} 1`,
+		`icpdesk_work_items_open{kind="reply_needed"} 0`,
+		`icpdesk_work_items_oldest_age_seconds{kind="unmatched"} 3`,
+		`icpdesk_filings{stage="draft"} 0`,
+		`icpdesk_job_last_success_timestamp_seconds{job="deadline-sweep"} `,
+		`icpdesk_build_info{goversion="go`,
+		`icpdesk_imap_connected 1`,
+		`icpdesk_inbox_lease_held 1`,
+		`icpdesk_imap_reconnects_total 0`,
+		`icpdesk_inbound_needs_reply_total 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

@@ -140,6 +140,7 @@ func (w *Watcher) dialSession(ctx context.Context, aux bool) (*session, error) {
 		st.Connected, st.Mode, st.ConnectedSince, st.Idle = true, mode, time.Now(), false
 	})
 	w.log.InfoContext(ctx, "inbox: connected", "host", w.cfg.Host, "mailbox", w.cfg.Mailbox, "mode", mode, "uidvalidity", s.uidValidity)
+	w.established()
 	return s, nil
 }
 

@@ -193,7 +193,7 @@ type Stats struct {
 	NeedsReply       int64 // messages that asked staff for an answer
 	Moved            int64
 	MoveFailures     int64
-	Reconnects       int64
+	Reconnects       int64 // sessions that failed (each followed by a reconnect attempt)
 	IdleRefreshes    int64 // IDLE re-issued after a NOOP check
 	Panics           int64 // recovered panics: always a bug
 	Ingested         int64
@@ -223,6 +223,8 @@ type MessageEvent struct {
 type Hooks struct {
 	OnMessage   func(MessageEvent)
 	OnReconnect func(err error)
+	// OnReconnected runs when a session is established after one failed.
+	OnReconnected func()
 	OnStatus    func(Status)
 }
 
@@ -239,6 +241,12 @@ type Watcher struct {
 	mu     sync.Mutex
 	status Status
 	stats  Stats
+
+	// failedSession is set when a session failed, until the next one is
+	// established (a reconnect).
+	failedSession bool
+	// leaseHeld is set while this watcher holds the mailbox.
+	leaseHeld bool
 
 	// afterCommit runs between a batch's commit and its move (tests
 	// simulate a crash there).
@@ -390,6 +398,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 			continue
 		}
 		lctx, cancel := leaseContext(ctx, lease)
+		w.setLeaseHeld(true)
 		published := make(chan struct{})
 		go func() {
 			defer close(published)
@@ -401,6 +410,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		cancel()
 		<-published
 		lease.Release()
+		w.setLeaseHeld(false)
 		if ctx.Err() == nil {
 			w.log.WarnContext(ctx, "inbox: lost the mailbox lease; standing by")
 		}
@@ -421,6 +431,7 @@ func (w *Watcher) watch(ctx context.Context) {
 		w.log.WarnContext(ctx, "inbox: IMAP session ended; reconnecting", "err", err, "in", backoff.Round(time.Millisecond))
 		w.mu.Lock()
 		w.stats.Reconnects++
+		w.failedSession = true
 		w.mu.Unlock()
 		if w.hooks.OnReconnect != nil {
 			w.hooks.OnReconnect(err)
@@ -474,6 +485,32 @@ func (w *Watcher) recovered(where string, r any) error {
 	w.mu.Unlock()
 	w.log.Error("inbox: recovered from a panic", "where", where, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 	return fmt.Errorf("inbox: internal error in %s: %v", where, r)
+}
+
+func (w *Watcher) setLeaseHeld(held bool) {
+	w.mu.Lock()
+	w.leaseHeld = held
+	w.mu.Unlock()
+}
+
+// LeaseHeld reports whether this watcher holds the mailbox (a standby
+// replica does not).
+func (w *Watcher) LeaseHeld() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.leaseHeld
+}
+
+// established notes a session established; after a failed one it is a
+// reconnect.
+func (w *Watcher) established() {
+	w.mu.Lock()
+	again := w.failedSession
+	w.failedSession = false
+	w.mu.Unlock()
+	if again && w.hooks.OnReconnected != nil {
+		w.hooks.OnReconnected()
+	}
 }
 
 // Status returns the watcher's state.

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -26,6 +28,8 @@ type Metrics struct {
 	JobRuns         *prometheus.CounterVec // by job and status
 	JobDuration     *prometheus.HistogramVec
 	IMAPReconnects  prometheus.Counter
+	// NeedsReply counts messages that asked staff for an answer.
+	NeedsReply prometheus.Counter
 }
 
 // OutboxStats reports the outbox's queue for the depth and age gauges.
@@ -52,15 +56,33 @@ func NewMetrics(outbox OutboxStats) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.005, 4, 10),
 		}, []string{"job"}),
 		IMAPReconnects: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "icpdesk_imap_reconnects_total", Help: "IMAP sessions re-established after a failure.",
+			Name: "icpdesk_imap_reconnects_total", Help: "IMAP sessions re-established after a session failed or could not be opened.",
+		}),
+		NeedsReply: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "icpdesk_inbound_needs_reply_total",
+			Help: "Inbound messages that asked staff for an answer (a question, more time, a misread acknowledgement).",
 		}),
 	}
-	reg.MustRegister(m.InboundMessages, m.IngestLatency, m.JobRuns, m.JobDuration, m.IMAPReconnects,
+	reg.MustRegister(m.InboundMessages, m.IngestLatency, m.JobRuns, m.JobDuration, m.IMAPReconnects, m.NeedsReply,
+		buildInfo(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if outbox != nil {
 		reg.MustRegister(&outboxCollector{stats: outbox})
 	}
 	return m
+}
+
+// buildInfo is icpdesk_build_info: 1, labelled with the version and the Go
+// release that built it.
+func buildInfo() prometheus.Collector {
+	version, goVersion := "devel", runtime.Version()
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		version = bi.Main.Version
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "icpdesk_build_info", Help: "icpdesk's version and Go release; always 1.",
+		ConstLabels: prometheus.Labels{"version": version, "goversion": goVersion}})
+	g.Set(1)
+	return g
 }
 
 // ObserveJob records one job run; it fits scheduler.Config.OnRun.

@@ -487,3 +487,20 @@ func (s *Store) EnqueueDigest(ctx context.Context, now time.Time) (DigestResult,
 	})
 	return res, err
 }
+
+// LastJobSuccesses returns when each job last finished well.
+func (s *Store) LastJobSuccesses(ctx context.Context) (map[string]time.Time, error) {
+	var runs []struct {
+		Job string    `db:"job"`
+		At  time.Time `db:"at"`
+	}
+	if err := s.db.SelectContext(ctx, &runs, `SELECT r.job, r.finished_at AS at FROM job_runs r
+		WHERE r.id IN (SELECT MAX(id) FROM job_runs WHERE status = 'ok' AND finished_at IS NOT NULL GROUP BY job)`); err != nil {
+		return nil, fmt.Errorf("read job successes: %w", err)
+	}
+	out := make(map[string]time.Time, len(runs))
+	for _, r := range runs {
+		out[r.Job] = r.At
+	}
+	return out, nil
+}

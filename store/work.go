@@ -358,3 +358,19 @@ func (j JSONText) MarshalJSON() ([]byte, error) {
 	}
 	return j, nil
 }
+
+// CountFilingsByStage counts filings in each stage.
+func (s *Store) CountFilingsByStage(ctx context.Context) (map[filing.Stage]int, error) {
+	var rows []struct {
+		Stage string `db:"stage"`
+		N     int    `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT stage, COUNT(*) AS n FROM filings GROUP BY stage`); err != nil {
+		return nil, fmt.Errorf("count filings: %w", err)
+	}
+	out := map[filing.Stage]int{}
+	for _, r := range rows {
+		out[filing.Stage(r.Stage)] = r.N
+	}
+	return out, nil
+}
