@@ -225,7 +225,7 @@ type Hooks struct {
 	OnReconnect func(err error)
 	// OnReconnected runs when a session is established after one failed.
 	OnReconnected func()
-	OnStatus    func(Status)
+	OnStatus      func(Status)
 }
 
 // Watcher watches one mailbox. Run it for the daemon, or call PollOnce.

@@ -122,7 +122,10 @@ func (m *Metrics) WatchInbox(state InboxState) {
 
 type inboxCollector struct{ state InboxState }
 
-func (c *inboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- imapConnectedDesc; ch <- leaseHeldDesc }
+func (c *inboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- imapConnectedDesc
+	ch <- leaseHeldDesc
+}
 
 func (c *inboxCollector) Collect(ch chan<- prometheus.Metric) {
 	connected, held := c.state()
