@@ -13,7 +13,7 @@ test:
 build:
 	$(GO) build -o bin/icpdesk ./cmd/icpdesk
 
-# Performance targets of DESIGN.md, each printed beside its limit.
+# Performance targets of docs/architecture.md, each printed beside its limit.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 

@@ -518,7 +518,7 @@ func (Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
 func (s Secret) Reveal() string { return string(s) }
 
 // Duration is a time.Duration written as "90s" or "72h". A bare integer is
-// refused: TOML decoders take it as nanoseconds (notes/libraries.md §8).
+// refused: TOML decoders take it as nanoseconds (docs/library-notes.md, TOML).
 type Duration struct{ time.Duration }
 
 // UnmarshalText parses a duration string.

@@ -133,7 +133,7 @@ func TestPastDeadline(t *testing.T) {
 	}
 }
 
-// DESIGN.md: a returned filing may be resubmitted "until the end of the 7th
+// docs/architecture.md: a returned filing may be resubmitted "until the end of the 7th
 // day after the day of return". 23:59:59.5 on 8 December is still 8 December.
 func TestPastDeadlineLastSecondOfTheDay(t *testing.T) {
 	loc := cst(t)

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Stage is where a filing is in the process (DESIGN.md, "The filing process as states").
+// Stage is where a filing is in the process (docs/architecture.md, "The filing process as states").
 type Stage string
 
 const (

@@ -68,7 +68,7 @@ func TestTextIn(t *testing.T) {
 }
 
 func TestStageLabel(t *testing.T) {
-	// Seed §四 and DESIGN.md's table of stages.
+	// Seed §四 and docs/architecture.md's table of stages.
 	want := map[Stage]string{
 		StageDraft:          "未提交",
 		StageProviderReview: "待接入商审核",

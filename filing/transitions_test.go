@@ -18,7 +18,7 @@ type move struct {
 	By     Actor
 }
 
-// designMoves is the process of DESIGN.md ("The filing process as states")
+// designMoves is the process of docs/architecture.md ("The filing process as states")
 // and seed §一, written out by hand: every allowed (action, stage, actor) and
 // the stage it leads to. The table in transitions.go must say the same.
 var designMoves = map[move]Stage{

@@ -25,7 +25,7 @@ import (
 )
 
 // benchServer is Dovecot when ICPDESK_TEST_DOVECOT is set, else the
-// in-memory server (DESIGN.md: measure against Dovecot when available).
+// in-memory server (docs/architecture.md: measure against Dovecot when available).
 func benchServer(b *testing.B) *inboxtest.Server {
 	if os.Getenv(inboxtest.EnvDovecot) != "" {
 		return inboxtest.NewDovecot(b)
@@ -153,7 +153,7 @@ func rawFetch(b *testing.B, srv *inboxtest.Server, batch int) (int, time.Duratio
 
 // BenchmarkIngestBacklog prints the backlog ingest rate (fetch, parse,
 // link, commit, move) beside the raw FETCH rate of the same messages from
-// the same server, and their ratio (DESIGN.md target: ≥ 25 % on PostgreSQL).
+// the same server, and their ratio (docs/architecture.md target: ≥ 25 % on PostgreSQL).
 func BenchmarkIngestBacklog(b *testing.B) {
 	const n = 5000
 	for i := 0; i < b.N; i++ {

@@ -9,7 +9,7 @@ import (
 
 // cachedDirectory answers the linker from lookups made once per batch: a
 // batch's messages cost one statement (prefetch) instead of six per message
-// (DESIGN.md: backlog ingest must reach a quarter of the raw FETCH rate).
+// (docs/architecture.md: backlog ingest must reach a quarter of the raw FETCH rate).
 // Misses are remembered too. It lives for one transaction.
 type cachedDirectory struct {
 	under Directory

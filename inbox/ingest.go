@@ -35,7 +35,7 @@ func (s *session) search(ctx context.Context, first uint32) ([]uint32, error) {
 	nums, _ := set.Nums()
 	out := make([]uint32, 0, len(nums))
 	for _, u := range nums {
-		// "n:*" always matches the highest UID, even one below n (notes §1).
+		// "n:*" always matches the highest UID, even one below n (docs/library-notes.md, go-imap).
 		if uint32(u) >= first {
 			out = append(out, uint32(u))
 		}

@@ -174,7 +174,7 @@ func (s *session) moveRecorded(ctx context.Context, j moveJob, sum *Summary) err
 // move flags messages and moves them. Without MOVE it copies, flags the
 // originals \Deleted and expunges exactly them with UID EXPUNGE — never a
 // plain EXPUNGE, which would also remove what others marked deleted — and
-// stops if the copy failed. go-imap's own fallback does neither (notes §1).
+// stops if the copy failed. go-imap's own fallback does neither (docs/library-notes.md, go-imap).
 func (s *session) move(ctx context.Context, uids []uint32, unread map[uint32]bool) error {
 	cfg := s.w.cfg
 	set := make(imap.UIDSet, 0, len(uids))

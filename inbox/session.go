@@ -19,7 +19,7 @@ const processedKeyword imap.Flag = "$IcpdeskProcessed"
 // session is one IMAP connection with the watched mailbox selected. Every
 // command is issued from the goroutine that owns the session, one at a
 // time, and every FETCH is finished before the next command: go-imap
-// deadlocks otherwise (notes/libraries.md §1).
+// deadlocks otherwise (docs/library-notes.md, go-imap).
 type session struct {
 	w    *Watcher
 	c    *imapclient.Client
@@ -199,7 +199,7 @@ func (s *session) await(ctx context.Context, d time.Duration, what string, fn fu
 func (s *session) login(ctx context.Context) error {
 	cfg := s.w.cfg
 	// AUTHENTICATE PLAIN where offered; LOGIN is sent even when the server
-	// said LOGINDISABLED (notes §1), so check first.
+	// said LOGINDISABLED (docs/library-notes.md, go-imap), so check first.
 	err := s.await(ctx, cfg.CommandTimeout, "login", func() error {
 		caps := s.c.Caps()
 		switch {

@@ -50,7 +50,7 @@ func (s *countingSession) Logout() error { return nil }
 // BenchmarkMailer drains 2,000 queued emails (returned-filing notices in
 // Chinese, text and HTML) into an in-process SMTP server and compares the
 // rate with raw go-mail sends of the same messages, pre-rendered and
-// pre-built, over one connection: the limit of this path. DESIGN.md's
+// pre-built, over one connection: the limit of this path. docs/architecture.md's
 // target is a ratio of at least 0.8. Raw sends are timed before and after
 // the mailer and averaged, as the machine is shared.
 func BenchmarkMailer(b *testing.B) {

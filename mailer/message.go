@@ -20,7 +20,7 @@ import (
 
 // headerName is what a header field name may be (RFC 5322 §2.2 allows more;
 // we need no more). go-mail does not check names, and a CR or LF in one
-// would start a new header (notes/libraries.md §4).
+// would start a new header (docs/library-notes.md, go-mail).
 var headerName = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 
 // msgID is a Message-ID without its angle brackets: printable ASCII, no

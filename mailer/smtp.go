@@ -46,7 +46,7 @@ func newConn(set Settings) (*conn, error) {
 	c := &conn{set: set}
 	tlsConf := &tls.Config{
 		// go-mail's own default carries ServerName; replacing the config
-		// (as a CA bundle needs) drops it, so set it here (notes §4).
+		// (as a CA bundle needs) drops it, so set it here (docs/library-notes.md, go-mail).
 		ServerName: set.Host,
 		MinVersion: tls.VersionTLS12,
 		RootCAs:    set.RootCAs,
@@ -372,7 +372,7 @@ const (
 
 // classify reads a send error (go-mail's, or sendEncoded's in its terms).
 // IsTemp only looks for a leading "4" in the text, so a dropped connection
-// counts as permanent there (notes §4); here anything without an SMTP code
+// counts as permanent there (docs/library-notes.md, go-mail); here anything without an SMTP code
 // is the connection's fault and retried.
 func classify(err error) (outcome, int) {
 	if err == nil {

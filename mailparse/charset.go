@@ -21,7 +21,7 @@ func init() {
 	// GB18030 is a superset of GBK and GB2312 (a gb2312 label on GBK-only
 	// characters like 镕 is common), and decodes the 4-byte characters some
 	// "GBK" mail carries. go-message resolves none of euc-cn, x-euc-cn,
-	// cp950, x-big5 or GB18030-2000 by itself (notes/libraries.md §3).
+	// cp950, x-big5 or GB18030-2000 by itself (docs/library-notes.md, go-message).
 	// Keys must be lower case.
 	for _, name := range []string{"gb2312", "gbk", "gb18030", "gb18030-2000", "euc-cn", "x-euc-cn", "cp936",
 		"ms936", "windows-936", "x-gbk", "csgb2312", "csgbk", "gb_2312-80", "gb_2312", "chinese", "x-gb18030"} {

@@ -240,7 +240,7 @@ func (p *parser) problem(format string, args ...any) {
 }
 
 // walk visits e and its parts depth first, within the part and depth caps.
-// go-message's mail.Reader caps neither (notes/libraries.md §3), so the walk
+// go-message's mail.Reader caps neither (docs/library-notes.md, go-message), so the walk
 // is done here on message.Entity.
 func (p *parser) walk(e *message.Entity, depth int) {
 	if p.m.Parts >= p.opts.MaxParts {

@@ -364,7 +364,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		cron.WithLocation(s.loc),
 		cron.WithParser(config.CronParser),
 		// Recover innermost: in the other order one panic leaves the job
-		// skipped forever (robfig/cron#366, notes/libraries.md §5).
+		// skipped forever (robfig/cron#366, docs/library-notes.md, robfig/cron).
 		cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)),
 		cron.WithLogger(logger),
 	)

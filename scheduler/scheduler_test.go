@@ -75,7 +75,7 @@ func TestNextRunsInDeskZone(t *testing.T) {
 	}
 }
 
-// TestPanickingJobRunsAgain checks the chain order of notes/libraries.md §5:
+// TestPanickingJobRunsAgain checks the chain order of docs/library-notes.md, robfig/cron:
 // with Recover innermost, a job that panicked once still runs at the next tick.
 func TestPanickingJobRunsAgain(t *testing.T) {
 	var runs atomic.Int32

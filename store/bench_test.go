@@ -12,7 +12,7 @@ import (
 )
 
 // BenchmarkDeadlineSweep measures the deadline sweep over 1,000,000 filings of
-// which 10,000 are past their deadline, on PostgreSQL (DESIGN.md, Performance
+// which 10,000 are past their deadline, on PostgreSQL (docs/architecture.md, Performance
 // targets), beside the limit: the bare indexed SELECT of the same rows. It
 // prints the sweep query's plan, to show it reads the partial index.
 //

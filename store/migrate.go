@@ -95,7 +95,7 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 		defer conn.Close()
 	} else {
 		// A session lock on this pinned connection: through the pool it would
-		// land on a random connection and leak (notes/libraries.md §6).
+		// land on a random connection and leak (docs/library-notes.md, SQLite/PostgreSQL).
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext(current_schema() || ':icpdesk:migrate'))`); err != nil {
 			closePinned(conn, false)
 			return MigrateResult{}, fmt.Errorf("migrate: take lock: %w", err)

@@ -206,7 +206,7 @@ func DefaultSQLitePath() (string, error) {
 	return filepath.Join(dir, "icpdesk", "icpdesk.db"), nil
 }
 
-// sqliteDSN builds the DSN verified in notes/libraries.md §6: WAL, a busy
+// sqliteDSN builds the DSN verified in docs/library-notes.md, SQLite/PostgreSQL: WAL, a busy
 // timeout, immediate transactions (a deferred read→write upgrade fails at once
 // with SQLITE_BUSY), and UTC text times that compare in order. It creates the
 // database file first, private (privateSQLiteFile).

@@ -537,7 +537,7 @@ func TestApprovePasswordOnlyInPayload(t *testing.T) {
 }
 
 // TestNoRawIDNumberStored dumps every table after a full flow: the raw ID
-// numbers must appear nowhere (DESIGN.md, "Personal data").
+// numbers must appear nowhere (docs/architecture.md, "Personal data").
 func TestNoRawIDNumberStored(t *testing.T) {
 	each(t, func(t *testing.T, s *store.Store, c *clock) {
 		ref := "BA-2026-000123"

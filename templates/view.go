@@ -254,7 +254,7 @@ func (r *Renderer) view(n filing.Notice, lang filing.Language) (*view, error) {
 		v.Stage = n.Stage.Label(lang)
 	}
 	if staff {
-		// Staff emails show personal data masked (DESIGN.md, Personal data).
+		// Staff emails show personal data masked (docs/architecture.md, Personal data).
 		v.Account = filing.MaskEmail(v.Account)
 		if n.SubjectType == filing.SubjectIndividual {
 			v.SubjectName = filing.MaskName(v.SubjectName)
