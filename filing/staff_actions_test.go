@@ -118,3 +118,42 @@ func TestDecideUndoResubmission(t *testing.T) {
 		t.Errorf("undo of a first submission: %v", err)
 	}
 }
+
+// StaffActions offers exactly the staff actions Decide would take on the
+// filing as it is, given a request carrying everything an action may need.
+func TestStaffActionsMatchDecide(t *testing.T) {
+	pol := DefaultPolicy()
+	newDeadline := tDeadline.Add(10 * 24 * time.Hour)
+	full := func(a Action) Request {
+		return Request{Action: a, Actor: ActorStaff, At: tBefore, Reason: "网站名称不符合要求",
+			ICPNumber: "京ICP备2026012345号-1", Password: "pw-8e1f", Deadline: &newDeadline}
+	}
+	for _, stage := range []Stage{StageDraft, StageProviderReview, StageBureauReview, StageReturned, StageApproved, StageClosed} {
+		for _, awaiting := range []bool{false, true} {
+			for _, late := range []bool{false, true} {
+				f := filingAt(t, stage, awaiting)
+				f.Late = late
+				if awaiting && stage == StageProviderReview {
+					// A resubmission was recorded: the deadline it answered is kept.
+					f.LastDeadline, f.Deadline = f.Deadline, nil
+				}
+				offered := map[Action]bool{}
+				for _, a := range StaffActions(f) {
+					offered[a] = true
+				}
+				for _, a := range Actions() {
+					if a == ActionFlagOverdue || a == ActionRemind {
+						if offered[a] {
+							t.Errorf("%s: the scheduler's %s offered to staff", stage, a)
+						}
+						continue
+					}
+					_, err := Decide(f, approvedAccount(), full(a), pol)
+					if offered[a] != (err == nil) {
+						t.Errorf("stage %s awaiting %v late %v: %s offered %v, Decide err %v", stage, awaiting, late, a, offered[a], err)
+					}
+				}
+			}
+		}
+	}
+}

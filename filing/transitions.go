@@ -115,6 +115,44 @@ func Actions() []Action {
 	return out
 }
 
+// StaffActions are the actions staff may take on f now, in table order:
+// rows from f's stage that staff may use, less those whose precondition
+// on the filing itself does not hold (resubmit and extend only while awaiting a
+// resubmission, accept or decline only a late one, undo only a
+// resubmission). The account's approval, which submit also needs, is not
+// the filing's and is left to Decide. What the action also needs (a reason, a deadline) is the
+// caller's to ask for; Decide has the last word.
+func StaffActions(f Filing) []Action {
+	var out []Action
+	seen := map[Action]bool{}
+	for _, t := range Transitions {
+		if t.From != f.Stage || !t.allows(ActorStaff) || seen[t.Action] {
+			continue
+		}
+		switch t.Action {
+		case ActionSubmit:
+			if f.AwaitingResubmission() {
+				continue
+			}
+		case ActionResubmit, ActionExtend:
+			if !f.AwaitingResubmission() {
+				continue
+			}
+		case ActionAcceptLate, ActionDeclineLate:
+			if !f.Late {
+				continue
+			}
+		case ActionUndoResubmission:
+			if f.LastDeadline == nil || f.ReturnedAt == nil {
+				continue
+			}
+		}
+		seen[t.Action] = true
+		out = append(out, t.Action)
+	}
+	return out
+}
+
 // target is the stage an action leads to, for error messages: the first row's.
 func target(a Action, from Stage) Stage {
 	for _, t := range Transitions {

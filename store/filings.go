@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -267,6 +268,7 @@ func (s *Store) readTx(ctx context.Context, fn func(*Tx) error) error {
 
 // FilingSummary is one line of a filing list.
 type FilingSummary struct {
+	ID          int64      `json:"-" db:"id"`
 	Reference   string     `json:"reference" db:"reference"`
 	Account     string     `json:"account" db:"account"`
 	SubjectName string     `json:"subject_name" db:"subject_name"`
@@ -280,17 +282,70 @@ type FilingSummary struct {
 	UpdatedAt   time.Time  `json:"updated_at" db:"updated_at"`
 }
 
-// FilingFilter selects filings for a list.
+// FilingFilter selects filings for a list. Filters combine with AND.
 type FilingFilter struct {
 	Stage   filing.Stage
 	Overdue bool
+	// Account is an account's email address (exact, case-insensitive).
 	Account string
-	Limit   int
+	// Domain is one of the filing's domain names (exact, Unicode or
+	// punycode, case-insensitive).
+	Domain string
+	// Text matches, case-insensitively, part of the reference, the subject's
+	// or website's name, the account's address or a domain name.
+	Text string
+	// After continues a list from FilingPage.Next.
+	After string
+	Limit int
+}
+
+// FilingPage is one page of a filing list; Next, when not empty, is the
+// cursor of the page after it.
+type FilingPage struct {
+	Filings []FilingSummary `json:"filings"`
+	Next    string          `json:"next,omitempty"`
+}
+
+// ErrBadCursor reports a list cursor this store did not hand out.
+var ErrBadCursor = errors.New("invalid cursor")
+
+// filingCursor is the position after a filing in "most recently changed
+// first" order. It is opaque to callers: a keyset position, so a page costs
+// the same at any depth and a filing changed meanwhile is not shown twice
+// on one page.
+func filingCursor(f FilingSummary) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d.%d", f.UpdatedAt.UnixMicro(), f.ID))
+}
+
+func parseFilingCursor(c string) (time.Time, int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, 0, fmt.Errorf("%w %q", ErrBadCursor, c)
+	}
+	us, id, ok := strings.Cut(string(raw), ".")
+	micros, err1 := strconv.ParseInt(us, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if !ok || err1 != nil || err2 != nil || n <= 0 {
+		return time.Time{}, 0, fmt.Errorf("%w %q", ErrBadCursor, c)
+	}
+	return time.UnixMicro(micros).UTC(), n, nil
+}
+
+// escapeLike makes s match itself literally inside a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // ListFilings returns filings matching the filter, most recently changed first.
 func (s *Store) ListFilings(ctx context.Context, f FilingFilter) ([]FilingSummary, error) {
-	q := `SELECT f.reference, a.email AS account, f.subject_name, f.website_name,
+	p, err := s.ListFilingsPage(ctx, f)
+	return p.Filings, err
+}
+
+// ListFilingsPage returns one page of filings matching the filter, most
+// recently changed first, and the cursor of the next page when there is one.
+func (s *Store) ListFilingsPage(ctx context.Context, f FilingFilter) (FilingPage, error) {
+	q := `SELECT f.id, f.reference, a.email AS account, f.subject_name, f.website_name,
 		COALESCE((SELECT d.name FROM filing_domains d WHERE d.filing_id = f.id ORDER BY d.position LIMIT 1), '') AS domain,
 		f.stage, f.deadline, f.overdue, f.late, f.icp_number, f.updated_at
 		FROM filings f JOIN accounts a ON a.id = f.account_id WHERE 1 = 1`
@@ -304,15 +359,47 @@ func (s *Store) ListFilings(ctx context.Context, f FilingFilter) ([]FilingSummar
 	}
 	if f.Account != "" {
 		q += ` AND a.email = ?`
-		args = append(args, strings.ToLower(f.Account))
+		args = append(args, strings.ToLower(strings.TrimSpace(f.Account)))
+	}
+	if d := strings.TrimSpace(f.Domain); d != "" {
+		_, ascii, err := filing.NormalizeDomain(d)
+		if err != nil {
+			ascii = strings.ToLower(d)
+		}
+		q += ` AND EXISTS (SELECT 1 FROM filing_domains d WHERE d.filing_id = f.id AND d.ascii = ?)`
+		args = append(args, ascii)
+	}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		pat := "%" + escapeLike(strings.ToLower(t)) + "%"
+		q += ` AND (lower(f.reference) LIKE ? ESCAPE '\' OR lower(f.subject_name) LIKE ? ESCAPE '\'
+			OR lower(f.website_name) LIKE ? ESCAPE '\' OR a.email LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM filing_domains d WHERE d.filing_id = f.id AND (lower(d.name) LIKE ? ESCAPE '\' OR d.ascii LIKE ? ESCAPE '\')))`
+		args = append(args, pat, pat, pat, pat, pat, pat)
+	}
+	if f.After != "" {
+		at, id, err := parseFilingCursor(f.After)
+		if err != nil {
+			return FilingPage{}, err
+		}
+		q += ` AND (f.updated_at < ? OR (f.updated_at = ? AND f.id < ?))`
+		args = append(args, dbTime(at), dbTime(at), id)
 	}
 	q += ` ORDER BY f.updated_at DESC, f.id DESC`
 	if f.Limit > 0 {
-		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+		// One more than asked says whether there is a next page.
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit+1)
 	}
 	var out []FilingSummary
 	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), args...); err != nil {
-		return nil, fmt.Errorf("list filings: %w", err)
+		return FilingPage{}, fmt.Errorf("list filings: %w", err)
 	}
-	return out, nil
+	page := FilingPage{Filings: out}
+	if f.Limit > 0 && len(out) > f.Limit {
+		page.Filings = out[:f.Limit]
+		page.Next = filingCursor(page.Filings[f.Limit-1])
+	}
+	if page.Filings == nil {
+		page.Filings = []FilingSummary{}
+	}
+	return page, nil
 }

@@ -224,7 +224,9 @@ type InboundFilter struct {
 	// NeedsReply keeps only messages with an open reply_needed or misread item.
 	NeedsReply bool
 	Mailbox    string
-	Limit      int
+	// FilingID keeps only messages linked to this filing.
+	FilingID int64
+	Limit    int
 }
 
 // ListInbound returns recorded messages without their text, newest first.
@@ -240,6 +242,10 @@ func (s *Store) ListInbound(ctx context.Context, f InboundFilter) ([]InboundMess
 	if f.Mailbox != "" {
 		q += ` AND i.mailbox = ?`
 		args = append(args, f.Mailbox)
+	}
+	if f.FilingID != 0 {
+		q += ` AND i.filing_id = ?`
+		args = append(args, f.FilingID)
 	}
 	q += ` ORDER BY i.id DESC`
 	if f.Limit > 0 {

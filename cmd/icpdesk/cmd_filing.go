@@ -332,69 +332,6 @@ func readFilingInput(a *app, path string) (filing.FilingInput, error) {
 	return filing.DecodeFilingInput(r)
 }
 
-// personView is a person as staff may see them: ID and phone masked.
-type personView struct {
-	Name     string   `json:"name"`
-	Roles    []string `json:"roles,omitempty"`
-	IDMasked string   `json:"id_masked"`
-	Phone    string   `json:"phone_masked"`
-	Email    string   `json:"email,omitempty"`
-}
-
-func viewPerson(p filing.Person) personView {
-	return personView{Name: p.Name, IDMasked: p.IDMasked, Phone: filing.MaskPhone(p.Phone), Email: p.Email}
-}
-
-type filingView struct {
-	Reference  string `json:"reference"`
-	Tag        string `json:"tag"`
-	Stage      string `json:"stage"`
-	StageLabel string `json:"stage_label"`
-	Account    struct {
-		Email    string `json:"email"`
-		Name     string `json:"name"`
-		Status   string `json:"status"`
-		Language string `json:"language"`
-	} `json:"account"`
-	Subject struct {
-		Type                string      `json:"type"`
-		Name                string      `json:"name"`
-		LegalRepresentative *personView `json:"legal_representative,omitempty"`
-		Responsible         personView  `json:"responsible"`
-	} `json:"subject"`
-	Website struct {
-		Name        string          `json:"name"`
-		Responsible personView      `json:"responsible"`
-		Domains     []filing.Domain `json:"domains"`
-	} `json:"website"`
-	ReturnReason  string            `json:"return_reason,omitempty"`
-	ReturnSource  string            `json:"return_source,omitempty"`
-	ReturnedAt    *time.Time        `json:"returned_at,omitempty"`
-	Deadline      *time.Time        `json:"deadline,omitempty"`
-	DeadlineLocal string            `json:"deadline_local,omitempty"`
-	Overdue       bool              `json:"overdue"`
-	Late          bool              `json:"late"`
-	ICPNumber     string            `json:"icp_number,omitempty"`
-	CloseReason   string            `json:"close_reason,omitempty"`
-	CloseNote     string            `json:"close_note,omitempty"`
-	ClosedAt      *time.Time        `json:"closed_at,omitempty"`
-	Version       int               `json:"version"`
-	CreatedAt     time.Time         `json:"created_at"`
-	UpdatedAt     time.Time         `json:"updated_at"`
-	Materials     []materialView    `json:"materials"`
-	RuleProblems  []filing.Problem  `json:"rule_problems"`
-	Events        []store.Event     `json:"events"`
-	Outbox        []store.OutboxRow `json:"outbox"`
-	Items         []store.WorkItem  `json:"work_items"`
-}
-
-type materialView struct {
-	Key    string `json:"key"`
-	Copies int    `json:"copies"`
-	Zh     string `json:"zh"`
-	En     string `json:"en"`
-}
-
 func (a *app) filingShowCommand() *cobra.Command {
 	var asJSON bool
 	c := a.leaf("show REF", "show a filing: stage, deadline, checklist, rule checks, events, emails",
@@ -404,65 +341,25 @@ func (a *app) filingShowCommand() *cobra.Command {
 }
 
 func runFilingShow(ctx context.Context, a *app, ref string, asJSON bool) error {
-	s, err := a.db(ctx)
+	svc, err := a.desk(ctx)
 	if err != nil {
 		return err
 	}
-	d, err := s.FilingByRef(ctx, ref)
+	v, err := svc.Filing(ctx, ref)
 	if err != nil {
 		return err
-	}
-	events, err := s.FilingEvents(ctx, d.Filing.ID)
-	if err != nil {
-		return err
-	}
-	outbox, err := s.ListOutbox(ctx, store.OutboxFilter{FilingRef: d.Filing.Reference})
-	if err != nil {
-		return err
-	}
-	loc := s.Policy().Location
-	f := d.Filing
-	var v filingView
-	v.Reference, v.Tag, v.Stage, v.StageLabel = f.Reference, filing.Tag(f.Reference), string(f.Stage), f.Stage.Label(filing.LangChinese)
-	v.Account.Email, v.Account.Name, v.Account.Status, v.Account.Language = d.Account.Email, d.Account.Name, string(d.Account.Status), string(d.Account.Language)
-	v.Subject.Type, v.Subject.Name = string(f.Subject.Type), f.Subject.Name
-	if lr := f.Subject.LegalRepresentative; lr != nil {
-		p := viewPerson(*lr)
-		v.Subject.LegalRepresentative = &p
-	}
-	v.Subject.Responsible = viewPerson(f.Subject.Responsible)
-	v.Website.Name, v.Website.Responsible, v.Website.Domains = f.Website.Name, viewPerson(f.Website.Responsible), f.Website.Domains
-	v.ReturnReason, v.ReturnSource, v.ReturnedAt, v.Deadline = f.ReturnReason, string(f.ReturnSource), f.ReturnedAt, f.Deadline
-	v.DeadlineLocal = localTimePtr(f.Deadline, loc)
-	v.Overdue, v.Late, v.ICPNumber, v.Version, v.CreatedAt, v.UpdatedAt = f.Overdue, f.Late, f.ICPNumber, f.Version, f.CreatedAt, f.UpdatedAt
-	v.CloseReason, v.CloseNote, v.ClosedAt = string(f.CloseReason), f.CloseNote, f.ClosedAt
-	if v.Items, err = s.ListWorkItems(ctx, store.WorkFilter{FilingID: f.ID, All: true}); err != nil {
-		return err
-	}
-	if v.Items == nil {
-		v.Items = []store.WorkItem{}
-	}
-	for _, m := range filing.Checklist(f) {
-		v.Materials = append(v.Materials, materialView{Key: m.Key, Copies: m.Copies, Zh: m.Text(filing.LangChinese), En: m.Text(filing.LangEnglish)})
-	}
-	v.RuleProblems = filing.CheckRules(f)
-	if v.RuleProblems == nil {
-		v.RuleProblems = []filing.Problem{}
-	}
-	v.Events, v.Outbox = events, outbox
-	if v.Outbox == nil {
-		v.Outbox = []store.OutboxRow{}
 	}
 	if asJSON {
 		return writeJSON(a.stdout, v)
 	}
-	return printFiling(a.stdout, v, f, loc, s.Now())
+	return printFiling(a.stdout, v, svc.Store().Policy().Location, svc.Store().Now())
 }
 
-func printFiling(w io.Writer, v filingView, f filing.Filing, loc *time.Location, now time.Time) error {
+func printFiling(w io.Writer, v desk.FilingView, loc *time.Location, now time.Time) error {
+	f := v.Filing
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	person := func(label string, pv personView) {
+	person := func(label string, pv desk.PersonView) {
 		p("  %-26s %s  (ID %s, mobile %s", label, pv.Name, pv.IDMasked, pv.Phone)
 		if pv.Email != "" {
 			p(", %s", pv.Email)
@@ -537,6 +434,16 @@ func printFiling(w io.Writer, v filingView, f filing.Filing, loc *time.Location,
 		}
 		p("  %s  %-22s %-16s%s  %s\n", localTime(e.At, loc), who, e.Action, stages, compactDetails(e.Details))
 	}
+	if len(v.Inbound) > 0 {
+		p("\nReceived:\n")
+		for i := len(v.Inbound) - 1; i >= 0; i-- {
+			m := v.Inbound[i]
+			p("  #%d %s  %-14s from %s: %s\n", m.ID, localTime(m.ReceivedAt, loc), m.Decision, filing.MaskEmail(m.Sender), clip(m.Subject, 60))
+		}
+	}
+	if len(v.Actions) > 0 {
+		p("\nActions now: %s\n", strings.Join(v.Actions, ", "))
+	}
 	if len(v.Outbox) > 0 {
 		p("\nEmails:\n")
 		for i := len(v.Outbox) - 1; i >= 0; i-- {
@@ -561,20 +468,26 @@ func compactDetails(raw json.RawMessage) string {
 type listFlags struct {
 	asJSON, overdue bool
 	stage           string
+	filter          store.FilingFilter
 }
 
 func (a *app) filingListCommand() *cobra.Command {
 	var lf listFlags
-	c := a.leaf("list", "list filings", func(ctx context.Context, _ []string) error { return runFilingList(ctx, a, lf) })
-	c.Flags().BoolVar(&lf.asJSON, "json", false, "print JSON")
-	c.Flags().StringVar(&lf.stage, "stage", "", "only filings in this `STAGE`: draft, provider_review, bureau_review, returned, approved")
+	c := a.leaf("list", "list filings, most recently changed first", func(ctx context.Context, _ []string) error { return runFilingList(ctx, a, lf) })
+	c.Flags().BoolVar(&lf.asJSON, "json", false, "print JSON: {\"filings\": [...], \"next\": CURSOR}")
+	c.Flags().StringVar(&lf.stage, "stage", "", "only filings in this `STAGE`: draft, provider_review, bureau_review, returned, approved, closed")
 	c.Flags().BoolVar(&lf.overdue, "overdue", false, "only filings past their resubmission deadline")
-	completeWords(c, "stage", "draft", "provider_review", "bureau_review", "returned", "approved")
+	c.Flags().StringVar(&lf.filter.Account, "account", "", "only this account's filings (`EMAIL`)")
+	c.Flags().StringVar(&lf.filter.Domain, "domain", "", "only filings for this `DOMAIN`")
+	c.Flags().StringVar(&lf.filter.Text, "search", "", "only filings whose reference, names, account or domain contain `TEXT`")
+	c.Flags().IntVar(&lf.filter.Limit, "limit", 100, "at most `N` filings (1 to 500)")
+	c.Flags().StringVar(&lf.filter.After, "after", "", "continue after the `CURSOR` a previous --json list printed as next")
+	completeWords(c, "stage", "draft", "provider_review", "bureau_review", "returned", "approved", "closed")
 	return c
 }
 
 func runFilingList(ctx context.Context, a *app, lf listFlags) error {
-	var filter store.FilingFilter
+	filter := lf.filter
 	if lf.stage != "" {
 		st, err := filing.ParseStage(lf.stage)
 		if err != nil {
@@ -582,25 +495,28 @@ func runFilingList(ctx context.Context, a *app, lf listFlags) error {
 		}
 		filter.Stage = st
 	}
+	if filter.Limit < 1 || filter.Limit > desk.MaxPage {
+		return usagef("--limit %d: want 1 to %d", filter.Limit, desk.MaxPage)
+	}
 	filter.Overdue = lf.overdue
-	s, err := a.db(ctx)
+	svc, err := a.desk(ctx)
 	if err != nil {
 		return err
 	}
-	list, err := s.ListFilings(ctx, filter)
+	page, err := svc.Filings(ctx, filter)
+	if errors.Is(err, store.ErrBadCursor) {
+		return usagef("--after: %v", err)
+	}
 	if err != nil {
 		return err
 	}
 	if lf.asJSON {
-		if list == nil {
-			list = []store.FilingSummary{}
-		}
-		return writeJSON(a.stdout, list)
+		return writeJSON(a.stdout, page)
 	}
-	loc := s.Policy().Location
+	loc := svc.Store().Policy().Location
 	var t table
 	t.add("REFERENCE", "STAGE", "ACCOUNT", "DOMAIN", "DEADLINE", "FLAGS")
-	for _, f := range list {
+	for _, f := range page.Filings {
 		var flags []string
 		if f.Overdue {
 			flags = append(flags, "overdue")
@@ -613,5 +529,11 @@ func runFilingList(ctx context.Context, a *app, lf listFlags) error {
 		}
 		t.add(f.Reference, f.Stage, f.Account, f.Domain, localTimePtr(f.Deadline, loc), strings.Join(flags, ","))
 	}
-	return t.write(a.stdout)
+	if err := t.write(a.stdout); err != nil {
+		return err
+	}
+	if page.Next != "" {
+		_, err = fmt.Fprintf(a.stdout, "more: icpdesk filing list --after %s (with the same filters)\n", page.Next)
+	}
+	return err
 }

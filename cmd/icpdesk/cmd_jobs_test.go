@@ -41,10 +41,11 @@ func TestJobsRunSweepOnExampleData(t *testing.T) {
 			if !strings.Contains(out, "flagged 0") || !strings.Contains(out, "emails 0") {
 				t.Fatalf("second sweep: %s", out)
 			}
-			var overdue []store.FilingSummary
-			if err := json.Unmarshal([]byte(c.ok("filing", "list", "--overdue", "--json")), &overdue); err != nil {
+			var page store.FilingPage
+			if err := json.Unmarshal([]byte(c.ok("filing", "list", "--overdue", "--json")), &page); err != nil {
 				t.Fatal(err)
 			}
+			overdue := page.Filings
 			if len(overdue) != 1 || overdue[0].Reference != "BA-2026-000123" {
 				t.Fatalf("overdue: %+v", overdue)
 			}
