@@ -36,6 +36,16 @@ type Options struct {
 	Now func() time.Time
 	// NoInbox, NoScheduler leave a service out.
 	NoInbox, NoScheduler bool
+	// Routes are more handlers served on the same listener beside
+	// /healthz, /readyz and /metrics (the HTTP API, the console), each
+	// under a ServeMux pattern such as "/api/v1/" or "/".
+	Routes []Route
+}
+
+// Route is a handler and the ServeMux pattern it serves.
+type Route struct {
+	Pattern string
+	Handler http.Handler
 }
 
 // Daemon is the running services.
@@ -133,8 +143,16 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 		d.Metrics.WatchInbox(func() (bool, bool) { return w.Status().Connected, w.LeaseHeld() })
 		checks = append(checks, monitor.Check{Name: "imap", Fn: MailboxCheck(cfg, st, d.Watcher).Check})
 	}
+	mon := monitor.Handler(d.Metrics, checks, log.With("service", "http"))
+	mux := http.NewServeMux()
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		mux.Handle(p, mon)
+	}
+	for _, r := range opts.Routes {
+		mux.Handle(r.Pattern, r.Handler)
+	}
 	d.http = &http.Server{
-		Handler:           monitor.Handler(d.Metrics, checks, log.With("service", "http")),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
