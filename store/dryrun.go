@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 )
@@ -25,10 +26,13 @@ type DryEmail struct {
 	Filing    string `db:"reference" json:"filing,omitempty"`
 }
 
-// DryEvent is a change a dry run would have made.
+// DryEvent is a change a dry run would have made. For a work item opened or
+// closed, Item is its kind.
 type DryEvent struct {
-	Action string `db:"action" json:"action"`
-	Filing string `db:"reference" json:"filing,omitempty"`
+	Action  string `db:"action" json:"action"`
+	Filing  string `db:"reference" json:"filing,omitempty"`
+	Item    string `db:"-" json:"item,omitempty"`
+	Details string `db:"details" json:"-"`
 }
 
 type dryRunKey struct{}
@@ -66,9 +70,17 @@ func (t *Tx) record(ctx context.Context, d *DryRun, m marks) error {
 		return fmt.Errorf("dry run: %w", err)
 	}
 	var events []DryEvent
-	if err := t.selectRows(ctx, &events, `SELECT e.action, COALESCE(f.reference, '') AS reference
+	if err := t.selectRows(ctx, &events, `SELECT e.action, COALESCE(f.reference, '') AS reference, e.details
 		FROM events e LEFT JOIN filings f ON f.id = e.filing_id WHERE e.id > ? ORDER BY e.id`, m.events); err != nil {
 		return fmt.Errorf("dry run: %w", err)
+	}
+	for i := range events {
+		var d struct {
+			Kind string `json:"kind"`
+		}
+		if json.Unmarshal([]byte(events[i].Details), &d) == nil {
+			events[i].Item = d.Kind
+		}
 	}
 	d.mu.Lock()
 	d.Emails = append(d.Emails, emails...)

@@ -332,6 +332,13 @@ func TestDryRunChangesNothing(t *testing.T) {
 		if len(dry.Events) == 0 || dry.Events[0].Action != string(filing.ActionFlagOverdue) || dry.Events[0].Filing != "BA-2026-000701" {
 			t.Fatalf("dry run events %+v", dry.Events)
 		}
+		opens := false
+		for _, e := range dry.Events {
+			opens = opens || (e.Action == "work_item_opened" && e.Item == string(filing.WorkOverdue) && e.Filing == "BA-2026-000701")
+		}
+		if !opens {
+			t.Fatalf("the dry run does not say it would open an overdue item: %+v", dry.Events)
+		}
 		if after := store.DumpForTest(ctx, t, s); after != before {
 			t.Fatal("a dry run changed the database")
 		}

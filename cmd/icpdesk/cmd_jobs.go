@@ -141,10 +141,14 @@ func printDryRun(w io.Writer, dry *store.DryRun) error {
 	var t table
 	t.add("WOULD", "WHAT", "FILING", "TO")
 	for _, e := range dry.Events {
-		if e.Action == "work_item_opened" || e.Action == "work_item_closed" {
-			continue
+		switch e.Action {
+		case "work_item_opened":
+			t.add("open", e.Item+" item", e.Filing, "")
+		case "work_item_closed":
+			t.add("close", e.Item+" item", e.Filing, "")
+		default:
+			t.add("change", e.Action, e.Filing, "")
 		}
-		t.add("change", e.Action, e.Filing, "")
 	}
 	for _, e := range dry.Emails {
 		t.add("send", e.Kind, e.Filing, e.Recipient)
