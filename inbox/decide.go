@@ -133,7 +133,7 @@ func decide(p *Prepared, link Link, at time.Time, authRequired bool) Verdict {
 	v.Misread = kind.IsResubmissionAck() && mean.Misread
 	v.NeedsReply = mean.AsksSomething || v.Misread
 	if mean.AsksSomething {
-		v.Asks = firstNonEmpty(p.Reading.Evidence(reading.ActQuestion), p.Reading.Evidence(reading.ActExtensionRequest))
+		v.Asks = firstNonEmpty(p.Reading.Evidence(reading.ActQuestion), p.Reading.Evidence(reading.ActExtensionRequest), mean.Trouble)
 	}
 	if v.Misread {
 		v.Asks = firstNonEmpty(p.Reading.Evidence(reading.ActNegatedDone), p.Reading.Evidence(reading.ActCorrection), v.Asks)

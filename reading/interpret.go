@@ -5,7 +5,8 @@ type Interpretation struct {
 	Done          bool   // some clause says the work is done and nothing takes it back (no clause says it is not)
 	ReviewRequest bool   // some clause asks for review and nothing takes it back
 	Contradicted  bool   // a negated done, a question about whether/how to resubmit or modify (a question with Topic), a promise or condition about the work (with Topic; not a closing 如有问题请联系), an extension request (always), an instruction to someone else about the work, or a text too long to read whole
-	AsksSomething bool   // a question or an extension request: a person must answer
+	AsksSomething bool   // a question, an extension request or a reported failure: a person must answer
+	Trouble       string // the clause reporting that something failed (提交失败, 提交不了, an error), as written
 	Misread       bool   // says it has NOT been done (negated_done, also a bare "not yet"/"还没") or that we misunderstood (correction): used when the mail answers our acknowledgement
 	Understood    string // the clause(s) that made Done/ReviewRequest true, as written, to quote back to the applicant: "已经改好了，刚刚重新提交了"
 	Why           string // one line for staff explaining the interpretation
@@ -21,6 +22,14 @@ func (r Reading) Interpret() Interpretation {
 	in.Done = all&bitDone != 0 && !notDone
 	in.ReviewRequest = all&bitReviewRequest != 0 && !notDone
 	in.AsksSomething = all&(bitQuestion|bitExtensionRequest) != 0
+	// "提交不了" asks nothing in words but is the applicant stuck: someone
+	// must answer it, or they wait for a deadline they cannot meet.
+	for i := range r.Statements {
+		if st := &r.Statements[i]; in.Trouble == "" && st.Has(ActNegatedDone) && reportsFailure(st) {
+			in.Trouble = st.Text
+			in.AsksSomething = true
+		}
+	}
 	in.Misread = notDone || all&bitCorrection != 0
 	// What was not read may take anything back.
 	in.Contradicted = r.Truncated
@@ -36,6 +45,17 @@ func (r Reading) Interpret() Interpretation {
 	}
 	in.Why = r.why(in)
 	return in
+}
+
+// reportsFailure reports whether a statement's not-done comes from a
+// failure (提交失败, 提交不了, an error) rather than from not having tried.
+func reportsFailure(s *Statement) bool {
+	for _, r := range s.Rules {
+		if r == "negated.after-verb" || r == "negated.failure" {
+			return true
+		}
+	}
+	return false
 }
 
 // contradicts reports whether a statement speaks against a resubmission.
@@ -67,7 +87,8 @@ func (r Reading) why(in Interpretation) string {
 		}
 		add(label, func(a actSet, _ *Statement) bool { return a&bitReviewRequest != 0 })
 	}
-	add("not done", func(a actSet, _ *Statement) bool { return a&bitNegatedDone != 0 })
+	add("not done", func(a actSet, s *Statement) bool { return a&bitNegatedDone != 0 && !reportsFailure(s) })
+	add("reports a failure", func(a actSet, s *Statement) bool { return a&bitNegatedDone != 0 && reportsFailure(s) })
 	add("question about the work", func(a actSet, s *Statement) bool { return s.Topic && !s.offer && a&bitQuestion != 0 })
 	add("promise about the work", func(a actSet, s *Statement) bool { return s.Topic && !s.offer && a&bitPromise != 0 })
 	add("condition about the work", func(a actSet, s *Statement) bool { return s.Topic && !s.offer && a&bitCondition != 0 })

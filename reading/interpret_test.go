@@ -6,8 +6,8 @@ import (
 )
 
 // interpretCases are own texts and what must be true of their
-// interpretation: D Done, R ReviewRequest, C Contradicted, A AsksSomething,
-// M Misread. Every field not listed must be false.
+// interpretation: D Done, R ReviewRequest, C Contradicted, A AsksSomething
+// (a failure reported counts: someone must answer it), M Misread. Every field not listed must be false.
 var interpretCases = []struct {
 	text, want string
 }{
@@ -55,7 +55,7 @@ var interpretCases = []struct {
 	{"已经安排同事修改了", "C"},
 	{"已按照您的要求进行了修改", "D"},
 	{"修改已经完成了", "D"},
-	{"已提交过一次，但是系统提示错误", "CM"},
+	{"已提交过一次，但是系统提示错误", "CAM"},
 	{"上次已经修改过网站名称了，这次为什么还退回？", "A"},
 	{"已经把修改后的资料发给你们了", ""},
 	{"已修改，请问还需要做什么？", "DCA"},
@@ -80,7 +80,7 @@ var interpretCases = []struct {
 	{"目前还没有", "CM"},
 	{"尚未提交", "CM"},
 	{"未修改", "CM"},
-	{"系统一直提交失败", "CM"},
+	{"系统一直提交失败", "CAM"},
 	{"提交不了，请问怎么办？", "CAM"},
 	{"我明天再提交", "C"},
 	{"马上修改", "C"},
@@ -173,7 +173,7 @@ var interpretCases = []struct {
 	{"請問審核需要多久？", "A"},
 	{"能否寬限幾天？", "CA"},
 	{"謝謝", ""},
-	{"上傳失敗了", "CM"},
+	{"上傳失敗了", "CAM"},
 	{"已修改，請查收並審核", "DR"},
 	{"如有問題請隨時聯繫", ""},
 
@@ -232,7 +232,7 @@ var interpretCases = []struct {
 	{"I thought I had resubmitted it", ""},
 	{"I have fixed it, but I am not sure if I did it correctly.", "DCA"},
 	{"I have changed the name, however the system won't let me submit.", "CM"},
-	{"The system says submission failed when I submit.", "CM"},
+	{"The system says submission failed when I submit.", "CAM"},
 }
 
 func TestInterpret(t *testing.T) {
@@ -312,5 +312,26 @@ func TestInterpretWhy(t *testing.T) {
 	in = Read("已提交，但还没修改网站名称").Interpret()
 	if !strings.Contains(in.Why, "taken back") || !strings.Contains(in.Why, `not done: "但还没修改网站名称"`) {
 		t.Errorf("why %q", in.Why)
+	}
+}
+
+// TestTroubleIsTheFailureClause: a reported failure is quoted to staff as
+// what must be answered; not having done the work yet is not a failure.
+func TestTroubleIsTheFailureClause(t *testing.T) {
+	for text, want := range map[string]string{
+		"重新提交了，但是系统显示失败":           "但是系统显示失败",
+		"提交不了，一直报错":                "提交不了",
+		"The upload failed again.": "The upload failed again",
+		"还没有来得及重新提交":               "",
+		"尚未提交，明天提交":                "",
+		"已经重新提交了":                  "",
+	} {
+		in := Read(text).Interpret()
+		if in.Trouble != want {
+			t.Errorf("%q: trouble %q, want %q", text, in.Trouble, want)
+		}
+		if want != "" && (!in.AsksSomething || !strings.Contains(in.Why, "reports a failure")) {
+			t.Errorf("%q: asks %v, why %q", text, in.AsksSomething, in.Why)
+		}
 	}
 }

@@ -224,6 +224,10 @@ func build() {
 		"correspondence", "no", "pass", "English not yet")
 	h(qqMail, R{Name: "c29-qq-gaihaole-dan-haimei-tijiao", From: zhangsan, S: ret(f101), Own: "网站名称改好了，但核验单还没签字，还没提交。", Date: at(12, 2, 19, 0, 0)},
 		"correspondence", "no", "pass", "done (改好了) taken back by 还没提交")
+	h(qqMail, R{Name: "c29b-qq-tijiao-dan-xianshi-shibai", From: zhangsan, S: ret(f101), Own: "已经重新提交了，但是系统显示提交失败。", Date: at(12, 2, 20, 0, 0)},
+		"correspondence", "yes", "pass", "done, then a failure reported: not acted on, and a person must answer")
+	h(coremail, R{Name: "c29c-163-tijiao-buliao-baocuo", From: lisi, S: ret(f102), Own: "提交不了，一直报错。", Date: at(12, 3, 9, 30, 0)},
+		"correspondence", "yes", "pass", "stuck: 提交不了 asks nothing in words but needs an answer")
 	h(coremail, R{Name: "c30-163-qing-nimen-bangmang-tijiao", From: lisi, S: ret(f102), Own: "请你们帮忙重新提交一下，我不太会操作。", Date: at(12, 3, 10, 45, 0)},
 		"correspondence", "-", "pass", "instruction to the desk to resubmit")
 	h(foxmail, R{Name: "c31-foxmail-yixiugai-qing-nimen-tijiao", From: chenjing, S: ret(f104), Own: "资料已修改，请你们帮忙提交一下。", Date: at(12, 3, 16, 30, 0)},
