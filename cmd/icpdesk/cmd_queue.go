@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -209,8 +211,17 @@ func runQueueShow(ctx context.Context, a *app, arg string, asJSON bool) error {
 			p("Server:     %s\n", w.LastError)
 		}
 	}
-	if len(w.Details) > 0 && string(w.Details) != "{}" {
-		p("Details:    %s\n", compactDetails(json.RawMessage(w.Details)))
+	var details map[string]any
+	if json.Unmarshal(w.Details, &details) == nil && len(details) > 0 {
+		p("Details:\n")
+		for _, k := range slices.Sorted(maps.Keys(details)) {
+			v, isText := details[k].(string)
+			if !isText {
+				raw, _ := json.Marshal(details[k])
+				v = string(raw)
+			}
+			p("  %-13s %s\n", k+":", v)
+		}
 	}
 	if w.Open() {
 		p("State:      open\n")
