@@ -125,6 +125,7 @@ func (t *Tx) EnqueueMany(ctx context.Context, items []OutboxItem) (map[string]bo
 // ids by filing id.
 func (t *Tx) insertEvents(ctx context.Context, events []event) (map[int64]int64, error) {
 	ids := make(map[int64]int64, len(events))
+	t.events = t.events || len(events) > 0
 	for start := 0; start < len(events); start += bulkRows {
 		chunk := events[start:min(start+bulkRows, len(events))]
 		var b strings.Builder

@@ -34,6 +34,7 @@ func (t *Tx) insertEventID(ctx context.Context, e event) (int64, error) {
 			return 0, fmt.Errorf("event details: %w", err)
 		}
 	}
+	t.events = true
 	var id int64
 	err := t.get(ctx, &id, `INSERT INTO events (filing_id, account_id, actor, actor_name, action, from_stage, to_stage, details, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,

@@ -18,6 +18,9 @@ type Tx struct {
 	tx       *sqlx.Tx
 	enqueued int
 	spSeq    int
+	// events says the transaction wrote audit events: they are stamped
+	// with the next commit number just before it commits (stampEvents).
+	events bool
 }
 
 // InTx runs fn in a transaction and commits it if fn returns nil. After a
@@ -57,6 +60,11 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	if err = fn(t); err != nil {
 		return err
 	}
+	if t.events {
+		if err = t.stampEvents(ctx); err != nil {
+			return err
+		}
+	}
 	if t.enqueued > 0 && s.dialect == Postgres {
 		// Delivered after COMMIT only, so another replica's mailer wakes
 		// when the rows are visible.
@@ -69,6 +77,9 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	}
 	if t.enqueued > 0 {
 		s.wakeOutbox()
+	}
+	if t.events {
+		s.wakeEvents()
 	}
 	return nil
 }
