@@ -25,6 +25,8 @@ type Service struct {
 	// fingerprinter keys ID numbers in imported filings; nil refuses imports
 	// with a message saying how to configure it.
 	fingerprinter func() (*filing.Fingerprinter, error)
+	// tokens caches API tokens found by Authenticate.
+	tokens tokenCache
 }
 
 // New returns the service. proc decides received mail linked or
@@ -73,6 +75,9 @@ func (s *Service) AddAccount(ctx context.Context, in AccountInput, by store.Acto
 
 // DecideAccount approves or rejects an account and emails the applicant.
 func (s *Service) DecideAccount(ctx context.Context, email string, action filing.AccountAction, reason string, by store.Actor) (filing.Account, error) {
+	if action == filing.AccountReject && strings.TrimSpace(reason) == "" {
+		return filing.Account{}, inputf("a rejection needs a reason: the applicant is told why")
+	}
 	return s.store.DecideAccount(ctx, email, action, reason, by.Name)
 }
 
