@@ -56,7 +56,15 @@ type API struct {
 	opts Options
 	mux  *http.ServeMux
 	log  *slog.Logger
+	// drain is closed when the server shuts down: feeds waiting for
+	// events answer at once.
+	drain     chan struct{}
+	drainOnce sync.Once
 }
+
+// Drain ends the events feed's long polls (the daemon calls it when it
+// shuts down, so they do not hold the shutdown up).
+func (a *API) Drain() { a.drainOnce.Do(func() { close(a.drain) }) }
 
 // New returns the API's handler, to be mounted at Prefix+"/".
 func New(svc *desk.Service, opts Options) *API {
@@ -72,7 +80,7 @@ func New(svc *desk.Service, opts Options) *API {
 	if opts.Failures == nil {
 		opts.Failures = throttle.New(5, time.Second, time.Minute, 15*time.Minute)
 	}
-	a := &API{svc: svc, st: svc.Store(), opts: opts, mux: http.NewServeMux(), log: opts.Log}
+	a := &API{svc: svc, st: svc.Store(), opts: opts, mux: http.NewServeMux(), log: opts.Log, drain: make(chan struct{})}
 	a.routes()
 	return a
 }

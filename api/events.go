@@ -49,6 +49,11 @@ func (a *API) events(ctx context.Context, c *call) (reply, error) {
 			return reply{}, err
 		}
 		left := time.Until(deadline)
+		select {
+		case <-a.drain:
+			left = 0
+		default:
+		}
 		if len(evs) > 0 || left <= 0 {
 			next := after.String()
 			if len(evs) > 0 {
@@ -64,6 +69,7 @@ func (a *API) events(ctx context.Context, c *call) (reply, error) {
 			t.Stop()
 			return reply{}, ctx.Err()
 		case <-woke:
+		case <-a.drain:
 		case <-t.C:
 		}
 		t.Stop()

@@ -134,6 +134,11 @@ type HTTP struct {
 	// PublicURL is where staff reach the console (https://icpdesk.example.cn):
 	// the digest links each row there. Empty: no links.
 	PublicURL string `toml:"public_url"`
+	// APIListen serves the HTTP API (/api/v1) on a listener of its own;
+	// empty: on Listen, beside /healthz and the console.
+	APIListen string `toml:"api_listen"`
+	// APIMaxBody bounds an API request body in bytes (413 beyond it).
+	APIMaxBody int64 `toml:"api_max_body"`
 }
 
 // Log configures logging.
@@ -200,7 +205,7 @@ func Default() Config {
 			Digest:        "0 9 * * *",
 			OutboxJanitor: "30 * * * *",
 		},
-		HTTP: HTTP{Listen: "127.0.0.1:8080"},
+		HTTP: HTTP{Listen: "127.0.0.1:8080", APIMaxBody: 1 << 20},
 		Log:  Log{Level: "info", Format: "text"},
 	}
 }
@@ -411,6 +416,14 @@ func (c *Config) validate() []error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "%v", err)
+	}
+	if a := c.HTTP.APIListen; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			bad("http.api_listen", "%v", err)
+		}
+	}
+	if n := c.HTTP.APIMaxBody; n < 1024 || n > 64<<20 {
+		bad("http.api_max_body", "%d: want a size in bytes from 1024 to %d (64 MiB)", n, 64<<20)
 	}
 	if p := c.HTTP.PublicURL; p != "" {
 		if u, err := url.Parse(p); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {

@@ -42,10 +42,25 @@ type Options struct {
 	Routes []Route
 }
 
-// Route is a handler and the ServeMux pattern it serves.
+// Route is a handler and the ServeMux pattern it serves, on the main
+// listener or, with Listen set, on a listener of its own at that address
+// (the API's [http] api_listen). A handler with a Drain method is told when
+// shutdown begins, so it can end long polls at once.
 type Route struct {
 	Pattern string
 	Handler http.Handler
+	Listen  string
+}
+
+// drainer is a handler that holds requests open (the events feed).
+type drainer interface{ Drain() }
+
+// sideServer serves the routes of one Listen address.
+type sideServer struct {
+	addr string
+	srv  *http.Server
+	ln   net.Listener
+	done chan error
 }
 
 // Daemon is the running services.
@@ -60,6 +75,7 @@ type Daemon struct {
 
 	http     *http.Server
 	listener net.Listener
+	side     []*sideServer
 	stopping atomic.Bool
 
 	mu          sync.Mutex
@@ -148,13 +164,35 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 		mux.Handle(p, mon)
 	}
+	sideMux := map[string]*http.ServeMux{}
+	var drains []func()
 	for _, r := range opts.Routes {
-		mux.Handle(r.Pattern, r.Handler)
+		if dr, ok := r.Handler.(drainer); ok {
+			drains = append(drains, dr.Drain)
+		}
+		if r.Listen == "" || r.Listen == cfg.HTTP.Listen {
+			mux.Handle(r.Pattern, r.Handler)
+			continue
+		}
+		m := sideMux[r.Listen]
+		if m == nil {
+			m = http.NewServeMux()
+			sideMux[r.Listen] = m
+			d.side = append(d.side, &sideServer{addr: r.Listen, srv: &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second,
+				ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}})
+		}
+		m.Handle(r.Pattern, r.Handler)
 	}
 	d.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	for _, fn := range drains {
+		d.http.RegisterOnShutdown(fn)
+		for _, ss := range d.side {
+			ss.srv.RegisterOnShutdown(fn)
+		}
 	}
 	return d, nil
 }
@@ -267,6 +305,18 @@ func (d *Daemon) Start(ctx context.Context) error {
 		}
 		d.listener = ln
 	}
+	for _, ss := range d.side {
+		ln, err := net.Listen("tcp", ss.addr)
+		if err != nil {
+			for _, o := range d.side {
+				if o.ln != nil {
+					o.ln.Close()
+				}
+			}
+			return fmt.Errorf("http.api_listen %s: %w", ss.addr, err)
+		}
+		ss.ln = ln
+	}
 	d.started = true
 	if err := d.Mailer.Start(ctx); err != nil {
 		return err
@@ -302,9 +352,34 @@ func (d *Daemon) Start(ctx context.Context) error {
 		}
 		d.httpDone <- err
 	}()
+	for _, ss := range d.side {
+		ss.done = make(chan error, 1)
+		go func() {
+			err := ss.srv.Serve(ss.ln)
+			if errors.Is(err, http.ErrServerClosed) {
+				err = nil
+			}
+			ss.done <- err
+		}()
+		d.log.Info("icpdesk serving", "http", ss.ln.Addr().String(), "routes", "api")
+	}
 	d.log.Info("icpdesk serving", "http", d.listener.Addr().String(), "database", d.st.Where(),
 		"imap", d.Watcher != nil, "scheduler", d.Sched != nil)
 	return nil
+}
+
+// SideAddrs are the addresses of the listeners of routes with a Listen
+// address of their own, once started.
+func (d *Daemon) SideAddrs() []net.Addr {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []net.Addr
+	for _, ss := range d.side {
+		if ss.ln != nil {
+			out = append(out, ss.ln.Addr())
+		}
+	}
+	return out
 }
 
 // Addr is the HTTP listener's address.
@@ -363,6 +438,20 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	}
 	wg.Wait()
 	// HTTP last, so /readyz says "shutting down" until the end.
+	for _, ss := range d.side {
+		switch {
+		case ss.done != nil:
+			if err := ss.srv.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("http %s: %w", ss.addr, err))
+				ss.srv.Close()
+			}
+			if err := <-ss.done; err != nil {
+				errs = append(errs, fmt.Errorf("http %s: %w", ss.addr, err))
+			}
+		case ss.ln != nil:
+			ss.ln.Close()
+		}
+	}
 	if d.httpDone == nil {
 		// Start failed before serving: the listener never reached the
 		// server, and nothing will ever report on httpDone.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"example.com/icpdesk/api"
 	"example.com/icpdesk/daemon"
 )
 
@@ -20,7 +21,7 @@ import (
 const shutdownGrace = 30 * time.Second
 
 func (a *app) serveCommand() *cobra.Command {
-	return a.leaf("serve", "run the daemon: inbox watcher, mailer, scheduler, /healthz /readyz /metrics",
+	return a.leaf("serve", "run the daemon: inbox watcher, mailer, scheduler, the HTTP API, /healthz /readyz /metrics",
 		func(ctx context.Context, _ []string) error { return runServe(ctx, a) })
 }
 
@@ -51,7 +52,14 @@ func runServe(ctx context.Context, a *app) error {
 	if len(res.Applied) > 0 {
 		log.Info("database migrated", "from", res.From, "to", res.To, "applied", strings.Join(res.Applied, ","))
 	}
-	d, err := daemon.New(cfg, s, log, daemon.Options{})
+	svc, err := a.desk(ctx)
+	if err != nil {
+		return err
+	}
+	apiHandler := api.New(svc, api.Options{MaxBody: cfg.HTTP.APIMaxBody, Log: log.With("service", "api")})
+	d, err := daemon.New(cfg, s, log, daemon.Options{Routes: []daemon.Route{
+		{Pattern: api.Prefix + "/", Handler: apiHandler, Listen: cfg.HTTP.APIListen},
+	}})
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.inboxCommand(),
 		a.queueCommand(),
 		a.outboxCommand(),
+		a.tokenCommand(),
 		a.mailCommand(),
 		a.jobsCommand(),
 		a.digestCommand(),
