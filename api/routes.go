@@ -196,7 +196,7 @@ func (a *API) putFiling(ctx context.Context, c *call) (reply, error) {
 	}
 	status := http.StatusCreated
 	_, probs, err := a.svc.ImportFiling(ctx, in, c.actor())
-	if isExists(err) {
+	if isExists(err) || onlyDuplicate(probs) {
 		status = http.StatusOK
 		_, probs, err = a.svc.UpdateFiling(ctx, in, notify, c.actor())
 	}
@@ -211,6 +211,11 @@ func (a *API) putFiling(ctx context.Context, c *call) (reply, error) {
 		return reply{}, err
 	}
 	return reply{status, v}, nil
+}
+
+// onlyDuplicate says an import was refused only because the filing exists.
+func onlyDuplicate(probs filing.Problems) bool {
+	return len(probs) == 1 && probs[0].Code == "duplicate_reference"
 }
 
 // actionResult is what a stage action did.

@@ -92,6 +92,9 @@ func (s *Service) Link(ctx context.Context, id int64, ref string, by store.Actor
 	if s.inbox == nil {
 		return inbox.StaffResult{}, fmt.Errorf("linking needs the inbox's configuration")
 	}
+	if _, err := filing.NormalizeReference(ref); err != nil {
+		return inbox.StaffResult{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	return s.inbox.Relink(ctx, id, ref, by)
 }
 
