@@ -28,7 +28,9 @@ func TestWholeProcess(t *testing.T) {
 		}
 		e.must(200, req{method: "POST", path: "/api/v1/accounts/" + email + "/approve", token: fs})
 		e.must(200, req{method: "GET", path: "/api/v1/accounts/" + email, token: e.tok["read"]})
-		var list struct{ Accounts []struct{ Email, Status string } }
+		var list struct {
+			Accounts []struct{ Email, Status string }
+		}
 		e.must(200, req{method: "GET", path: "/api/v1/accounts", token: e.tok["read"]}).json(t, &list)
 		if len(list.Accounts) != 1 || list.Accounts[0].Status != "approved" {
 			t.Fatalf("accounts: %+v", list)
@@ -107,7 +109,9 @@ func TestWholeProcess(t *testing.T) {
 			t.Fatalf("draft list: %+v", page)
 		}
 
-		var emails struct{ Emails []struct{ Kind, Status string } }
+		var emails struct {
+			Emails []struct{ Kind, Status string }
+		}
 		e.must(200, req{method: "GET", path: "/api/v1/outbox?filing=" + ref, token: e.tok["read"]}).json(t, &emails)
 		bodies = append(bodies, e.must(200, req{method: "GET", path: "/api/v1/outbox", token: e.tok["read"]}).body)
 		kinds := map[string]int{}
