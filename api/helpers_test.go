@@ -24,6 +24,7 @@ import (
 	"example.com/icpdesk/inbox"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
+	"example.com/icpdesk/throttle"
 )
 
 var ctx = context.Background()
@@ -73,7 +74,8 @@ func newEnv(t testing.TB, st *store.Store, opts ...func(*api.Options)) *env {
 	t.Helper()
 	proc := inbox.NewProcessor(st, inbox.ProcessorConfig{})
 	svc := desk.New(st, proc, func() (*filing.Fingerprinter, error) { return filingtest.Fingerprinter(), nil })
-	o := api.Options{}
+	// Tests fail authentication on purpose more often than a client would.
+	o := api.Options{Failures: throttle.New(100, time.Second, time.Minute, time.Hour)}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -233,4 +235,3 @@ func (e *env) act(ref, token string, body map[string]any) resp {
 	return e.do(req{method: "POST", path: "/api/v1/filings/" + ref + "/actions", token: token, body: body})
 }
 
-var _ = time.Second

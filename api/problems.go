@@ -175,26 +175,6 @@ func badParam(name, detail string) error {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// toProblemNoLog maps err like toProblem for a handler that wants to add
-// to the problem; nil for errors toProblem would log as internal.
-func (a *API) toProblemNoLog(err error) *problem {
-	var p *problem
-	switch {
-	case errors.As(err, &p):
-		return p
-	case errors.Is(err, filing.ErrICPNumber), errors.Is(err, filing.ErrReasonRequired), errors.Is(err, filing.ErrDeadlineRequired):
-		return &problem{Type: "invalid-input", Status: http.StatusUnprocessableEntity}
-	case errors.Is(err, filing.ErrTransition):
-		return &problem{Type: problemURN + "transition-not-allowed", Status: http.StatusConflict, Title: "The filing process does not allow this now",
-			Detail: err.Error() + "; nothing was changed"}
-	case errors.Is(err, store.ErrConflict):
-		return &problem{Type: problemURN + "conflict", Status: http.StatusConflict, Title: "Changed concurrently", Detail: err.Error() + "; nothing was changed"}
-	case errors.Is(err, desk.ErrInput):
-		return &problem{Type: "invalid-input", Status: http.StatusUnprocessableEntity}
-	}
-	return nil
-}
-
 // fieldIfInput names field as the offender of an input error.
 func fieldIfInput(err error, field string) error {
 	if errors.Is(err, desk.ErrInput) {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -263,19 +264,21 @@ func (a *API) act(ctx context.Context, c *call) (reply, error) {
 // transitionProblem adds the filing's current stage to a refused action,
 // so a client that lost a race learns where the filing is now.
 func (a *API) transitionProblem(ctx context.Context, ref string, err error) error {
-	p := a.toProblemNoLog(err)
-	if p == nil || p.Status != http.StatusConflict {
-		if p != nil && p.Field == "" && strings.Contains(err.Error(), "unknown action") {
-			cp := *p
-			cp.Field = "action"
-			return &cp
+	switch {
+	case errors.Is(err, desk.ErrInput) && strings.Contains(err.Error(), "unknown action"):
+		return fieldIfInput(err, "action")
+	case errors.Is(err, filing.ErrICPNumber), errors.Is(err, filing.ErrReasonRequired), errors.Is(err, filing.ErrDeadlineRequired):
+		return err // 422s naming their field
+	case errors.Is(err, filing.ErrTransition), errors.Is(err, store.ErrConflict):
+		p := &problem{Type: "transition-not-allowed", Status: http.StatusConflict, Title: "The filing process does not allow this now",
+			Detail: err.Error() + "; nothing was changed"}
+		if errors.Is(err, store.ErrConflict) {
+			p.Type, p.Title = "conflict", "Changed concurrently"
 		}
-		return err
-	}
-	if d, rerr := a.st.FilingByRef(ctx, ref); rerr == nil {
-		cp := *p
-		cp.Stage = string(d.Filing.Stage)
-		return &cp
+		if d, rerr := a.st.FilingByRef(ctx, ref); rerr == nil {
+			p.Stage = string(d.Filing.Stage)
+		}
+		return p
 	}
 	return err
 }
