@@ -234,4 +234,3 @@ func (e *env) act(ref, token string, body map[string]any) resp {
 	e.t.Helper()
 	return e.do(req{method: "POST", path: "/api/v1/filings/" + ref + "/actions", token: token, body: body})
 }
-
