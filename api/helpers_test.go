@@ -72,6 +72,22 @@ type env struct {
 
 func newEnv(t testing.TB, st *store.Store, opts ...func(*api.Options)) *env {
 	t.Helper()
+	e := newEnvNoTokens(t, st, opts...)
+	for name, scopes := range map[string][]string{
+		"read": {desk.ScopeRead}, "write": {desk.ScopeFilingsWrite}, "staff": {desk.ScopeStaff},
+		"fs": {desk.ScopeRead, desk.ScopeFilingsWrite}, "all": {desk.ScopeRead, desk.ScopeFilingsWrite, desk.ScopeStaff},
+	} {
+		_, secret, err := e.svc.CreateToken(ctx, name, scopes, store.Actor{Name: "tester"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tok[name] = secret
+	}
+	return e
+}
+
+func newEnvNoTokens(t testing.TB, st *store.Store, opts ...func(*api.Options)) *env {
+	t.Helper()
 	proc := inbox.NewProcessor(st, inbox.ProcessorConfig{})
 	svc := desk.New(st, proc, func() (*filing.Fingerprinter, error) { return filingtest.Fingerprinter(), nil })
 	// Tests fail authentication on purpose more often than a client would.
@@ -80,18 +96,7 @@ func newEnv(t testing.TB, st *store.Store, opts ...func(*api.Options)) *env {
 		f(&o)
 	}
 	a := api.New(svc, o)
-	e := &env{t: t, st: st, svc: svc, api: a, h: a, tok: map[string]string{}}
-	for name, scopes := range map[string][]string{
-		"read": {desk.ScopeRead}, "write": {desk.ScopeFilingsWrite}, "staff": {desk.ScopeStaff},
-		"fs": {desk.ScopeRead, desk.ScopeFilingsWrite}, "all": {desk.ScopeRead, desk.ScopeFilingsWrite, desk.ScopeStaff},
-	} {
-		_, secret, err := svc.CreateToken(ctx, name, scopes, store.Actor{Name: "tester"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.tok[name] = secret
-	}
-	return e
+	return &env{t: t, st: st, svc: svc, api: a, h: a, tok: map[string]string{}}
 }
 
 func eachEnv(t *testing.T, fn func(t *testing.T, e *env)) {

@@ -363,12 +363,19 @@ func (s *Store) markOneSent(ctx context.Context, m SentMark) (int, error) {
 		return s.markSentTx(ctx, []SentMark{m})
 	}
 	s.markOnce.Do(func() {
+		// The event's foreign keys are locked (k, ka) before the clock: the
+		// checks at the end of the statement would otherwise wait for a
+		// filing locked by a change that waits for the clock, a deadlock.
 		q := `WITH nosync AS (SELECT set_config('synchronous_commit', 'off', true)),
 			u AS (UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = '',
 					payload = CASE WHEN jsonb_exists(payload, 'password') THEN payload - 'password' ELSE payload END
 				FROM nosync WHERE id = $2 AND status = 'sending'
 				RETURNING outbox.id, outbox.filing_id, outbox.account_id, outbox.kind),
-			c AS (UPDATE event_clock SET seq = seq + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM u) RETURNING seq)
+			k AS (SELECT f.id FROM filings f JOIN u ON f.id = u.filing_id FOR KEY SHARE OF f),
+			ka AS (SELECT a.id FROM accounts a JOIN u ON a.id = u.account_id FOR KEY SHARE OF a),
+			c AS (UPDATE event_clock SET seq = seq + 1
+				WHERE id = 1 AND EXISTS (SELECT 1 FROM u) AND (SELECT count(*) FROM k) + (SELECT count(*) FROM ka) >= 0
+				RETURNING seq)
 			INSERT INTO events (filing_id, account_id, actor, actor_name, action, details, created_at, commit_seq)
 			SELECT u.filing_id, u.account_id, 'mailer', '', 'email_sent', jsonb_build_object('outbox_id', u.id, 'kind', u.kind), $1, c.seq
 			FROM u, c`
