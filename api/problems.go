@@ -11,6 +11,7 @@ import (
 
 	"example.com/icpdesk/desk"
 	"example.com/icpdesk/filing"
+	"example.com/icpdesk/inbox"
 	"example.com/icpdesk/store"
 )
 
@@ -79,6 +80,8 @@ func (a *API) toProblem(r *http.Request, err error) *problem {
 		p = &problem{Type: "conflict", Status: http.StatusConflict, Title: "Changed concurrently", Detail: err.Error() + "; nothing was changed"}
 	case errors.Is(err, store.ErrExists):
 		p = &problem{Type: "already-exists", Status: http.StatusConflict, Title: "Already exists", Detail: err.Error()}
+	case errors.Is(err, inbox.ErrNotLinkable):
+		p = &problem{Type: "refused", Status: http.StatusConflict, Title: "Not allowed now", Detail: err.Error() + "; nothing was changed"}
 	case errors.Is(err, store.ErrRefused):
 		p = &problem{Type: "refused", Status: http.StatusConflict, Title: "Not allowed now", Detail: err.Error() + "; nothing was changed"}
 	case errors.Is(err, desk.ErrInput):
