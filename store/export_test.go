@@ -128,3 +128,8 @@ func SetSweepSizesForTest(batch, page int) func() {
 	sweepBatch, sweepPage = batch, page
 	return func() { sweepBatch, sweepPage = b, p }
 }
+
+// SelectForTest reads rows outside the store's API.
+func SelectForTest(ctx context.Context, s *Store, dest any, q string, args ...any) error {
+	return s.db.SelectContext(ctx, dest, s.db.Rebind(q), args...)
+}
