@@ -165,34 +165,37 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, opts Options) (*
 		mux.Handle(p, mon)
 	}
 	sideMux := map[string]*http.ServeMux{}
-	var drains []func()
+	sideSrv := map[string]*http.Server{}
+	var mainDrains []func()
 	for _, r := range opts.Routes {
-		if dr, ok := r.Handler.(drainer); ok {
-			drains = append(drains, dr.Drain)
-		}
+		dr, drains := r.Handler.(drainer)
 		if r.Listen == "" || r.Listen == cfg.HTTP.Listen {
 			mux.Handle(r.Pattern, r.Handler)
+			if drains {
+				mainDrains = append(mainDrains, dr.Drain)
+			}
 			continue
 		}
 		m := sideMux[r.Listen]
 		if m == nil {
 			m = http.NewServeMux()
 			sideMux[r.Listen] = m
-			d.side = append(d.side, &sideServer{addr: r.Listen, srv: &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second,
-				ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}})
+			srv := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+			sideSrv[r.Listen] = srv
+			d.side = append(d.side, &sideServer{addr: r.Listen, srv: srv})
 		}
 		m.Handle(r.Pattern, r.Handler)
+		if drains {
+			sideSrv[r.Listen].RegisterOnShutdown(dr.Drain)
+		}
 	}
 	d.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	for _, fn := range drains {
+	for _, fn := range mainDrains {
 		d.http.RegisterOnShutdown(fn)
-		for _, ss := range d.side {
-			ss.srv.RegisterOnShutdown(fn)
-		}
 	}
 	return d, nil
 }
