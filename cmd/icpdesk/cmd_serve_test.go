@@ -107,6 +107,14 @@ format = "json"
 		return code == http.StatusOK
 	})
 
+	// The API is on the same listener.
+	if code, body := httpGet(base + "/api/v1/openapi.json"); code != http.StatusOK || !strings.Contains(body, `"openapi": "3.1.0"`) {
+		t.Fatalf("openapi.json: %d %.100s", code, body)
+	}
+	if code, _ := httpGet(base + "/api/v1/filings"); code != http.StatusUnauthorized {
+		t.Fatalf("the API without a token: %d", code)
+	}
+
 	appended := time.Now()
 	imapSrv.Append(t, []byte("From: someone@example.org\r\nTo: icp@example.cn\r\nSubject: =?UTF-8?B?5ZKo6K+i5aSH5qGI5rWB56iL?=\r\n"+
 		"Message-ID: <serve-test@example.org>\r\nDate: "+appended.Format(time.RFC1123Z)+"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n请问备案需要多久？\r\n"), appended)
