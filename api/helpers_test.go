@@ -239,3 +239,7 @@ func (e *env) act(ref, token string, body map[string]any) resp {
 	e.t.Helper()
 	return e.do(req{method: "POST", path: "/api/v1/filings/" + ref + "/actions", token: token, body: body})
 }
+
+func (e *env) actReq(ref string, body map[string]any) req {
+	return req{method: "POST", path: "/api/v1/filings/" + ref + "/actions", token: e.tok["fs"], body: body}
+}

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -212,4 +211,60 @@ func TestConcurrentActions(t *testing.T) {
 	})
 }
 
-var _ = fmt.Sprint
+
+// TestIdempotentRetriesAtOnce: the same request under one key sent several
+// times at once acts once; the others get the first answer or are told the
+// first is still running (409), never a second action.
+func TestIdempotentRetriesAtOnce(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		const ref = "BA-2026-000123"
+		e.setup(ref, "zhangsan@example.cn")
+		for _, a := range []map[string]any{{"action": "submit"}, {"action": "to_bureau"}, {"action": "return", "by": "bureau", "reason": "材料不全"}} {
+			if r := e.act(ref, e.tok["fs"], a); r.status != 200 {
+				t.Fatalf("%v: %s", a, r.body)
+			}
+		}
+		// An extension can be granted again and again: only the key stops
+		// a second one.
+		extend := map[string]any{"action": "extend", "days": 1}
+		before := e.countEvents()
+		const n = 6
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = e.do(req{method: "POST", path: "/api/v1/filings/" + ref + "/actions", token: e.tok["fs"],
+					body: extend, header: map[string]string{"Idempotency-Key": "once"}}).status
+			}()
+		}
+		wg.Wait()
+		for _, st := range statuses {
+			if st != 200 && st != 409 {
+				t.Fatalf("statuses %v", statuses)
+			}
+		}
+		evs, err := e.st.FeedEvents(ctx, store.FeedCursor{}, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		extends := 0
+		for _, ev := range evs[before:] {
+			if ev.Action == "extend" {
+				extends++
+			}
+		}
+		if extends != 1 {
+			t.Fatalf("%d extend events for %d requests under one key (%v)", extends, n, statuses)
+		}
+		// Afterwards every retry gets the stored answer.
+		e.must(200, req{method: "POST", path: "/api/v1/filings/" + ref + "/actions", token: e.tok["fs"],
+			body: extend, header: map[string]string{"Idempotency-Key": "once"}})
+		// And the same request without a key acts again: the test would see it.
+		e.must(200, e.actReq(ref, extend))
+		if d, err := e.st.FilingByRef(ctx, ref); err != nil || d.Filing.Extensions != 2 {
+			t.Fatalf("extensions %d, %v", d.Filing.Extensions, err)
+		}
+	})
+}
