@@ -211,7 +211,6 @@ func TestConcurrentActions(t *testing.T) {
 	})
 }
 
-
 // TestIdempotentRetriesAtOnce: the same request under one key sent several
 // times at once acts once; the others get the first answer or are told the
 // first is still running (409), never a second action.
