@@ -72,7 +72,11 @@ type Store struct {
 
 	mu       sync.Mutex
 	watchers []chan struct{}
-	eventsCh chan struct{}   // closed at the next commit that writes events
+	eventsCh chan struct{} // closed at the next commit that writes events
+
+	// trgm says text search reads trigram indexes (trigramSearch).
+	trgmOnce sync.Once
+	trgm     bool
 	leases   map[string]bool // in-process leases and job locks (SQLite)
 
 	// markStmt records one delivery (MarkSent's usual call), prepared once.

@@ -48,3 +48,25 @@ CREATE INDEX api_idempotency_created_idx ON api_idempotency (created_at);
 CREATE INDEX filings_updated_idx ON filings (updated_at DESC, id DESC);
 CREATE INDEX filings_stage_updated_idx ON filings (stage, updated_at DESC, id DESC);
 CREATE INDEX filings_account_updated_idx ON filings (account_id, updated_at DESC, id DESC);
+
+-- Text search in the filing list (?q=) reads trigram indexes when pg_trgm
+-- can be installed (a trusted extension since PostgreSQL 13: the database
+-- owner may). It goes in schema public, so schemas of their own (tests)
+-- share one. Where it cannot be installed the search scans the filings,
+-- and nothing else changes.
+DO $$
+DECLARE
+    ext_schema TEXT;
+BEGIN
+    BEGIN
+        CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE NOTICE 'pg_trgm is not available (%): filing text search will scan', SQLERRM;
+    END;
+    SELECT n.nspname INTO ext_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+    IF ext_schema IS NOT NULL THEN
+        EXECUTE format('CREATE INDEX filings_search_trgm_idx ON filings USING gin ((lower(reference || %L || subject_name || %L || website_name)) %I.gin_trgm_ops)', ' ', ' ', ext_schema);
+        EXECUTE format('CREATE INDEX filing_domains_search_trgm_idx ON filing_domains USING gin ((lower(name) || %L || ascii) %I.gin_trgm_ops)', ' ', ext_schema);
+        EXECUTE format('CREATE INDEX accounts_email_trgm_idx ON accounts USING gin (email %I.gin_trgm_ops)', ext_schema);
+    END IF;
+END $$;
