@@ -201,9 +201,16 @@ func (a *API) serveWrite(w http.ResponseWriter, r *http.Request, c *call, h hand
 	writeRaw(w, status, ctype, body)
 }
 
-// run calls a write handler and encodes its answer or its error.
+// writeTimeout bounds a write once started.
+const writeTimeout = time.Minute
+
+// run calls a write handler and encodes its answer or its error. A client
+// that goes away does not cut a write short: it runs to its end (within
+// writeTimeout), so its answer can be stored for the retry.
 func (a *API) run(r *http.Request, c *call, h handler) (int, string, []byte) {
-	rep, err := h(r.Context(), c)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), writeTimeout)
+	defer cancel()
+	rep, err := h(ctx, c)
 	if err != nil {
 		p := a.toProblem(r, err)
 		b, _ := json.Marshal(p)
