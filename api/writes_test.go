@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
@@ -266,4 +267,30 @@ func TestIdempotentRetriesAtOnce(t *testing.T) {
 			t.Fatalf("extensions %d, %v", d.Filing.Extensions, err)
 		}
 	})
+}
+
+// TestIdempotencyKeysExpire: after a day a key is free again: the same
+// request under it acts anew.
+func TestIdempotencyKeysExpire(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	clock := now
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		clock = now
+		e := newEnv(t, s)
+		const ref = "BA-2026-000123"
+		e.setup(ref, "zhangsan@example.cn")
+		for _, a := range []map[string]any{{"action": "submit"}, {"action": "to_bureau"}, {"action": "return", "by": "bureau", "reason": "材料不全"}} {
+			e.must(200, e.actReq(ref, a))
+		}
+		r := e.actReq(ref, map[string]any{"action": "extend", "days": 1})
+		r.header = map[string]string{"Idempotency-Key": "day-1"}
+		e.must(200, r)
+		clock = now.Add(25 * time.Hour)
+		if out := e.must(200, r); out.header.Get("Idempotent-Replayed") != "" {
+			t.Fatal("a key older than a day was replayed")
+		}
+		if d, err := e.st.FilingByRef(ctx, ref); err != nil || d.Filing.Extensions != 2 {
+			t.Fatalf("extensions %d, %v", d.Filing.Extensions, err)
+		}
+	}, store.WithClock(func() time.Time { return clock }))
 }

@@ -123,8 +123,15 @@ const IdempotencyTTL = 24 * time.Hour
 // IdempotencyTTL are forgotten first.
 func (s *Store) ClaimIdempotency(ctx context.Context, tokenID int64, key, hash string) (Idempotency, bool, error) {
 	now := dbTime(s.now())
-	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM api_idempotency WHERE token_id = ? AND key = ? AND created_at < ?`),
-		tokenID, key, now.Add(-IdempotencyTTL)); err != nil {
+	// Forget expired keys: this one now, all of them at most once an hour.
+	q, args := `DELETE FROM api_idempotency WHERE token_id = ? AND key = ? AND created_at < ?`, []any{tokenID, key, now.Add(-IdempotencyTTL)}
+	s.mu.Lock()
+	if now.Sub(s.idemPurged) > time.Hour {
+		s.idemPurged = now
+		q, args = `DELETE FROM api_idempotency WHERE created_at < ?`, []any{now.Add(-IdempotencyTTL)}
+	}
+	s.mu.Unlock()
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...); err != nil {
 		return Idempotency{}, false, fmt.Errorf("idempotency key: %w", err)
 	}
 	var claimed int64

@@ -77,7 +77,9 @@ type Store struct {
 	// trgm says text search reads trigram indexes (trigramSearch).
 	trgmOnce sync.Once
 	trgm     bool
-	leases   map[string]bool // in-process leases and job locks (SQLite)
+	// idemPurged is when expired idempotency keys were last deleted.
+	idemPurged time.Time
+	leases     map[string]bool // in-process leases and job locks (SQLite)
 
 	// markStmt records one delivery (MarkSent's usual call), prepared once.
 	markOnce sync.Once
