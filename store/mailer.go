@@ -259,12 +259,6 @@ func (s *Store) MarkSent(ctx context.Context, marks []SentMark) (int, error) {
 	if len(marks) == 1 && marks[0].MessageID == "" {
 		return s.markOneSent(ctx, marks[0])
 	}
-	return s.markSentTx(ctx, marks)
-}
-
-// markSentTx is MarkSent in a transaction of several statements: the
-// marks, their email_sent events, the Message-IDs of rows that had none.
-func (s *Store) markSentTx(ctx context.Context, marks []SentMark) (int, error) {
 	// instr first: most payloads have no password, and parsing each one's
 	// JSON in the process (SQLite is in process) costs more than the send.
 	erase := `CASE WHEN instr(outbox.payload, '"password"') > 0 THEN json_remove(outbox.payload, '$.password') ELSE outbox.payload END`
@@ -279,7 +273,6 @@ func (s *Store) markSentTx(ctx context.Context, marks []SentMark) (int, error) {
 	total := 0
 	err := s.InTx(ctx, func(t *Tx) error {
 		total = 0
-		var sent []event
 		if s.dialect == Postgres {
 			// Else, with lagging statistics, the planner bitmap-scans every
 			// 'sending' entry of outbox_status_idx (dead ones included) and
@@ -302,36 +295,13 @@ func (s *Store) markSentTx(ctx context.Context, marks []SentMark) (int, error) {
 				b.WriteString(row)
 				args = append(args, m.ID, dbTime(m.SentAt))
 			}
-			fmt.Fprintf(&b, `) AS v WHERE %s.id = v.column1 AND %s.status = 'sending'
-				RETURNING %s.id, COALESCE(%s.filing_id, 0), COALESCE(%s.account_id, 0), %s.kind, %s.sent_at`,
-				target, target, target, target, target, target, target)
-			rows, err := t.tx.QueryxContext(ctx, t.tx.Rebind(b.String()), args...)
+			fmt.Fprintf(&b, `) AS v WHERE %s.id = v.column1 AND %s.status = 'sending'`, target, target)
+			res, err := t.exec(ctx, b.String(), args...)
 			if err != nil {
 				return fmt.Errorf("mark %d emails sent: %w", len(chunk), err)
 			}
-			for rows.Next() {
-				var (
-					id, fid, aid int64
-					kind         string
-					at           time.Time
-				)
-				if err := rows.Scan(&id, &fid, &aid, &kind, &at); err != nil {
-					rows.Close()
-					return fmt.Errorf("mark %d emails sent: %w", len(chunk), err)
-				}
-				sent = append(sent, event{FilingID: fid, AccountID: aid, Actor: actorMailer, Action: "email_sent",
-					Details: map[string]any{"outbox_id": id, "kind": kind}, At: at})
-			}
-			if err := rows.Close(); err != nil {
-				return fmt.Errorf("mark %d emails sent: %w", len(chunk), err)
-			}
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("mark %d emails sent: %w", len(chunk), err)
-			}
-		}
-		total = len(sent)
-		if _, err := t.insertEvents(ctx, sent); err != nil {
-			return err
+			n, _ := res.RowsAffected()
+			total += int(n)
 		}
 		// Rare: rows that had no Message-ID get the one they were sent with.
 		// Apart, so the common statement leaves the message_id index alone.
@@ -351,35 +321,23 @@ func (s *Store) markSentTx(ctx context.Context, marks []SentMark) (int, error) {
 	return total, nil
 }
 
-// markOneSent is MarkSent for one row, the mailer's usual call. On
-// PostgreSQL it is one prepared statement in its own transaction, so one
-// round trip: it marks the row, writes its email_sent event stamped with
-// the next commit number (as Tx.stampEvents does: the clock's row is locked
-// last, until the commit) and turns synchronous_commit off for its own
+// markOneSent is MarkSent for one row, the mailer's usual call: one
+// prepared statement in its own transaction, so one round trip. On
+// PostgreSQL the statement turns synchronous_commit off for its own
 // transaction (set_config's is_local), as SET LOCAL would in a transaction
-// of several statements. SQLite is in process: a transaction of three.
+// of several statements.
 func (s *Store) markOneSent(ctx context.Context, m SentMark) (int, error) {
-	if s.dialect != Postgres {
-		return s.markSentTx(ctx, []SentMark{m})
-	}
 	s.markOnce.Do(func() {
-		// The event's foreign keys are locked (k, ka) before the clock: the
-		// checks at the end of the statement would otherwise wait for a
-		// filing locked by a change that waits for the clock, a deadlock.
-		q := `WITH nosync AS (SELECT set_config('synchronous_commit', 'off', true)),
-			u AS (UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = '',
+		q := `UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = '',
+			payload = CASE WHEN instr(payload, '"password"') > 0 THEN json_remove(payload, '$.password') ELSE payload END
+			WHERE id = ? AND status = 'sending'`
+		if s.dialect == Postgres {
+			q = `WITH nosync AS (SELECT set_config('synchronous_commit', 'off', true))
+				UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = '',
 					payload = CASE WHEN jsonb_exists(payload, 'password') THEN payload - 'password' ELSE payload END
-				FROM nosync WHERE id = $2 AND status = 'sending'
-				RETURNING outbox.id, outbox.filing_id, outbox.account_id, outbox.kind),
-			k AS (SELECT f.id FROM filings f JOIN u ON f.id = u.filing_id FOR KEY SHARE OF f),
-			ka AS (SELECT a.id FROM accounts a JOIN u ON a.id = u.account_id FOR KEY SHARE OF a),
-			c AS (UPDATE event_clock SET seq = seq + 1
-				WHERE id = 1 AND EXISTS (SELECT 1 FROM u) AND (SELECT count(*) FROM k) + (SELECT count(*) FROM ka) >= 0
-				RETURNING seq)
-			INSERT INTO events (filing_id, account_id, actor, actor_name, action, details, created_at, commit_seq)
-			SELECT u.filing_id, u.account_id, 'mailer', '', 'email_sent', jsonb_build_object('outbox_id', u.id, 'kind', u.kind), $1, c.seq
-			FROM u, c`
-		s.markStmt, s.markErr = s.db.PreparexContext(context.WithoutCancel(ctx), q)
+				FROM nosync WHERE id = ? AND status = 'sending'`
+		}
+		s.markStmt, s.markErr = s.db.PreparexContext(context.WithoutCancel(ctx), s.db.Rebind(q))
 	})
 	if s.markErr != nil {
 		return 0, fmt.Errorf("mark email %d sent: %w", m.ID, s.markErr)
@@ -389,9 +347,6 @@ func (s *Store) markOneSent(ctx context.Context, m SentMark) (int, error) {
 		return 0, fmt.Errorf("mark email %d sent: %w", m.ID, err)
 	}
 	n, _ := res.RowsAffected()
-	if n > 0 {
-		s.wakeEvents()
-	}
 	return int(n), nil
 }
 

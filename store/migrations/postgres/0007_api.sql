@@ -70,3 +70,24 @@ BEGIN
         EXECUTE format('CREATE INDEX accounts_email_trgm_idx ON accounts USING gin (email %I.gin_trgm_ops)', ext_schema);
     END IF;
 END $$;
+
+-- An email marked sent (by the mailer's one-statement mark, or a batch)
+-- writes its email_sent event for the feed in the same statement, so the
+-- mailer's round trip stays one. The event is stamped with the next commit
+-- number as Tx.stampEvents does: the insert's foreign-key checks run at the
+-- end of the insert, before the clock is locked, so the clock stays the
+-- last lock taken. Mark emails sent only as the last change of a
+-- transaction (the mailer does): the clock is then held from here on.
+CREATE FUNCTION email_sent_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO events (filing_id, account_id, actor, actor_name, action, details, created_at)
+        VALUES (NEW.filing_id, NEW.account_id, 'mailer', '', 'email_sent',
+                jsonb_build_object('outbox_id', NEW.id, 'kind', NEW.kind), NEW.sent_at);
+    WITH c AS (UPDATE event_clock SET seq = seq + 1 WHERE id = 1 RETURNING seq)
+    UPDATE events SET commit_seq = c.seq FROM c WHERE events.commit_seq IS NULL;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER outbox_sent_event AFTER UPDATE OF status ON outbox FOR EACH ROW
+    WHEN (NEW.status = 'sent' AND OLD.status IS DISTINCT FROM 'sent')
+    EXECUTE FUNCTION email_sent_event();

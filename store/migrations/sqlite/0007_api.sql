@@ -48,3 +48,16 @@ CREATE INDEX api_idempotency_created_idx ON api_idempotency (created_at);
 CREATE INDEX filings_updated_idx ON filings (updated_at DESC, id DESC);
 CREATE INDEX filings_stage_updated_idx ON filings (stage, updated_at DESC, id DESC);
 CREATE INDEX filings_account_updated_idx ON filings (account_id, updated_at DESC, id DESC);
+
+-- An email marked sent writes its email_sent event for the feed in the
+-- same statement, stamped with the next commit number (SQLite runs one
+-- write transaction at a time, so the order is the commit order).
+CREATE TRIGGER outbox_sent_event AFTER UPDATE OF status ON outbox
+WHEN NEW.status = 'sent' AND OLD.status <> 'sent'
+BEGIN
+    INSERT INTO events (filing_id, account_id, actor, actor_name, action, details, created_at)
+        VALUES (NEW.filing_id, NEW.account_id, 'mailer', '', 'email_sent',
+                json_object('outbox_id', NEW.id, 'kind', NEW.kind), NEW.sent_at);
+    UPDATE event_clock SET seq = seq + 1 WHERE id = 1;
+    UPDATE events SET commit_seq = (SELECT seq FROM event_clock WHERE id = 1) WHERE commit_seq IS NULL;
+END;
