@@ -233,3 +233,54 @@ func allEventIDs(t *testing.T, d store.Dialect, url string) []int64 {
 	}
 	return out
 }
+
+// TestFeedLongPoll: a waiting feed answers as soon as an event is
+// committed, an empty wait answers at once with the cursor it was given,
+// and Drain (shutdown) ends a wait at once.
+func TestFeedLongPoll(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		const ref = "BA-2026-000123"
+		e.setup(ref, "zhangsan@example.cn")
+		var end feedPage
+		e.must(200, req{method: "GET", path: "/api/v1/events?after=end", token: e.tok["read"]}).json(t, &end)
+		got := make(chan feedPage, 1)
+		start := time.Now()
+		go func() {
+			var p feedPage
+			e.must(200, req{method: "GET", path: "/api/v1/events?wait=20s&after=" + end.Next, token: e.tok["read"]}).json(t, &p)
+			got <- p
+		}()
+		time.Sleep(300 * time.Millisecond)
+		if r := e.act(ref, e.tok["fs"], map[string]any{"action": "submit"}); r.status != 200 {
+			t.Fatalf("submit: %s", r.body)
+		}
+		p := <-got
+		if took := time.Since(start); took > 5*time.Second || len(p.Events) == 0 || p.Events[0].Action != "submit" {
+			t.Fatalf("after %v: %+v", took, p)
+		}
+
+		var empty feedPage
+		start = time.Now()
+		e.must(200, req{method: "GET", path: "/api/v1/events?wait=0s&after=" + p.Next, token: e.tok["read"]}).json(t, &empty)
+		if len(empty.Events) != 0 || empty.Next != p.Next || time.Since(start) > time.Second {
+			t.Fatalf("empty wait: %+v", empty)
+		}
+
+		go func() {
+			var p2 feedPage
+			e.must(200, req{method: "GET", path: "/api/v1/events?wait=20s&after=" + p.Next, token: e.tok["read"]}).json(t, &p2)
+			got <- p2
+		}()
+		time.Sleep(300 * time.Millisecond)
+		start = time.Now()
+		e.api.Drain()
+		select {
+		case p2 := <-got:
+			if len(p2.Events) != 0 || p2.Next != p.Next {
+				t.Fatalf("drained: %+v", p2)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Drain did not end the wait")
+		}
+	})
+}

@@ -302,3 +302,27 @@ func TestBounceAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIListenAndBodyLimit(t *testing.T) {
+	p := write(t, `
+[http]
+api_listen = "no port"
+api_max_body = 10
+`)
+	_, err := Load(p, env(map[string]string{EnvIDSecret: strings.Repeat("k", 32)}))
+	if err == nil || !strings.Contains(err.Error(), "http.api_listen") || !strings.Contains(err.Error(), "http.api_max_body") {
+		t.Fatalf("want both http keys refused, got %v", err)
+	}
+	p = write(t, `
+[http]
+api_listen = "127.0.0.1:8443"
+api_max_body = 65536
+`)
+	cfg, err := Load(p, env(map[string]string{EnvIDSecret: strings.Repeat("k", 32)}))
+	if err != nil || cfg.HTTP.APIListen != "127.0.0.1:8443" || cfg.HTTP.APIMaxBody != 65536 {
+		t.Fatalf("%+v %v", cfg.HTTP, err)
+	}
+	if d := Default(); d.HTTP.APIMaxBody != 1<<20 {
+		t.Fatalf("default api_max_body %d", d.HTTP.APIMaxBody)
+	}
+}
