@@ -163,3 +163,52 @@ func (p feedPage) body() [][]byte {
 	}
 	return out
 }
+
+// TestAccounts: a rejection with its reason, an approval after it, a
+// changed address (both told), a hosting customer approved at once, and
+// refusals that change nothing.
+func TestAccounts(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		fs := e.tok["fs"]
+		var a struct {
+			Status, Email string
+			Reason        string `json:"reject_reason"`
+		}
+		e.must(201, req{method: "POST", path: "/api/v1/accounts", token: fs, body: map[string]any{"email": "li@example.cn", "name": "李四", "language": "en"}})
+		e.must(200, req{method: "POST", path: "/api/v1/accounts/li@example.cn/reject", token: fs, body: map[string]any{"reason": "姓名与证件不符"}}).json(t, &a)
+		if a.Status != "rejected" || a.Reason != "姓名与证件不符" {
+			t.Fatalf("reject: %+v", a)
+		}
+		e.must(200, req{method: "POST", path: "/api/v1/accounts/li@example.cn/approve", token: fs}).json(t, &a)
+		if a.Status != "approved" {
+			t.Fatalf("approve after reject: %+v", a)
+		}
+		before := e.countEvents()
+		if p := e.must(409, req{method: "POST", path: "/api/v1/accounts/li@example.cn/approve", token: fs}).problem(t); !strings.HasSuffix(p.Type, ":transition-not-allowed") {
+			t.Fatalf("approve twice: %+v", p)
+		}
+		e.must(409, req{method: "POST", path: "/api/v1/accounts", token: fs, body: map[string]any{"email": "li@example.cn", "name": "李四"}}).problem(t)
+		e.must(404, req{method: "POST", path: "/api/v1/accounts/nobody@example.cn/approve", token: fs}).problem(t)
+		if e.countEvents() != before {
+			t.Fatal("a refused account request changed something")
+		}
+		e.must(200, req{method: "POST", path: "/api/v1/accounts/li@example.cn/email", token: fs, body: map[string]any{"email": "li.si@example.cn"}}).json(t, &a)
+		if a.Email != "li.si@example.cn" {
+			t.Fatalf("set email: %+v", a)
+		}
+		e.must(404, req{method: "GET", path: "/api/v1/accounts/li@example.cn", token: fs}).problem(t)
+		e.must(201, req{method: "POST", path: "/api/v1/accounts", token: fs, body: map[string]any{"email": "wangwu@example.cn", "name": "王五", "customer": true}}).json(t, &a)
+		if a.Status != "approved" {
+			t.Fatalf("a hosting customer: %+v", a)
+		}
+		var emails struct{ Emails []struct{ Kind, Recipient string } }
+		e.must(200, req{method: "GET", path: "/api/v1/outbox", token: e.tok["read"]}).json(t, &emails)
+		to := map[string][]string{}
+		for _, m := range emails.Emails {
+			to[m.Recipient] = append(to[m.Recipient], m.Kind)
+		}
+		if len(to["li@example.cn"]) < 2 || len(to["li.si@example.cn"]) < 1 || len(to["wangwu@example.cn"]) != 0 {
+			t.Fatalf("emails by recipient: %v", to)
+		}
+	})
+}
