@@ -201,7 +201,9 @@ func TestAccounts(t *testing.T) {
 		if a.Status != "approved" {
 			t.Fatalf("a hosting customer: %+v", a)
 		}
-		var emails struct{ Emails []struct{ Kind, Recipient string } }
+		var emails struct {
+			Emails []struct{ Kind, Recipient string }
+		}
 		e.must(200, req{method: "GET", path: "/api/v1/outbox", token: e.tok["read"]}).json(t, &emails)
 		to := map[string][]string{}
 		for _, m := range emails.Emails {
