@@ -92,6 +92,11 @@ func TestAuthAndScopes(t *testing.T) {
 		}
 		e.must(200, req{method: "GET", path: "/api/v1/openapi.json"})
 		e.must(404, req{method: "GET", path: "/api/v1/nothing-here", token: e.tok["all"], invalid: true}).problem(t)
+		out := e.must(405, req{method: "DELETE", path: "/api/v1/filings/BA-2026-000123", token: e.tok["all"], invalid: true})
+		if out.header.Get("Allow") != "GET, PUT" {
+			t.Fatalf("Allow: %q", out.header.Get("Allow"))
+		}
+		out.problem(t)
 	})
 }
 

@@ -48,6 +48,22 @@ func (a *API) routes() {
 	a.handle("GET "+p+"/events", desk.ScopeRead, a.events)
 
 	a.mux.HandleFunc(p+"/", func(w http.ResponseWriter, r *http.Request) {
+		// A known path asked with another method is a 405 naming the
+		// methods it has; anything else a 404.
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pat := a.mux.Handler(probe); pat != p+"/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			a.problem(w, r, &problem{Type: "method-not-allowed", Status: http.StatusMethodNotAllowed, Title: "Method not allowed",
+				Detail: r.Method + " is not allowed here; allowed: " + strings.Join(allow, ", ")})
+			return
+		}
 		a.problem(w, r, &problem{Type: "not-found", Status: http.StatusNotFound, Title: "Not found",
 			Detail: "no such endpoint; the API is described at " + Prefix + "/openapi.json"})
 	})
