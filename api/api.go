@@ -180,14 +180,18 @@ func (a *API) serveWrite(w http.ResponseWriter, r *http.Request, c *call, h hand
 		case rec.Status == 0:
 			a.problem(w, r, &problem{Type: "idempotency-key-in-progress", Status: http.StatusConflict,
 				Title: "The first request with this Idempotency-Key has not finished", Field: "Idempotency-Key",
-				Detail: "retry later; if it never finishes (the server stopped while carrying it out), read the resource to see whether it took effect"})
+				Detail: "retry in a little while: the first request is still being carried out"})
+		case rec.Status == store.IdempotencyApplied:
+			a.problem(w, r, &problem{Type: "idempotency-key-applied", Status: http.StatusConflict,
+				Title: "The first request with this Idempotency-Key took effect, but its answer was lost", Field: "Idempotency-Key",
+				Detail: "the server stopped after carrying it out and before storing its answer; it is not done again: read the resource"})
 		default:
 			w.Header().Set("Idempotent-Replayed", "true")
 			writeRaw(w, rec.Status, rec.ContentType, rec.Body)
 		}
 		return
 	}
-	status, ctype, body := a.run(r, c, h)
+	status, ctype, body := a.run(r.WithContext(store.WithIdempotencyKey(ctx, c.token.ID, key)), c, h)
 	// Keep the answer whatever it was, but a failure on our side: nothing
 	// was done then, and a retry should try again.
 	bg := context.WithoutCancel(ctx)

@@ -2,11 +2,14 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"example.com/icpdesk/desk"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
 )
@@ -291,6 +294,68 @@ func TestIdempotencyKeysExpire(t *testing.T) {
 		}
 		if d, err := e.st.FilingByRef(ctx, ref); err != nil || d.Filing.Extensions != 2 {
 			t.Fatalf("extensions %d, %v", d.Filing.Extensions, err)
+		}
+	}, store.WithClock(func() time.Time { return clock }))
+}
+
+// TestIdempotencyAfterACrash: a key claimed by a request that never
+// committed (the process died first) is taken over by the retry after a
+// while, which acts; a key whose action committed but whose answer was
+// never stored is not acted on again (409 saying so).
+func TestIdempotencyAfterACrash(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	clock := now
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		clock = now
+		e := newEnv(t, s)
+		const ref = "BA-2026-000123"
+		e.setup(ref, "zhangsan@example.cn")
+		toks, err := e.svc.Tokens(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fsID int64
+		for _, tok := range toks {
+			if tok.Name == "fs" {
+				fsID = tok.ID
+			}
+		}
+		body := `{"action":"submit"}`
+		path := "/api/v1/filings/" + ref + "/actions"
+		sum := sha256.Sum256([]byte("POST " + path + "\n" + body))
+		hash := hex.EncodeToString(sum[:])
+
+		// 1. Claimed, then the process died before the commit.
+		if _, claimed, err := s.ClaimIdempotency(ctx, fsID, "died-early", hash); err != nil || !claimed {
+			t.Fatal(claimed, err)
+		}
+		r := req{method: "POST", path: path, token: e.tok["fs"], body: body, header: map[string]string{"Idempotency-Key": "died-early"}}
+		if p := e.must(409, r).problem(t); !strings.HasSuffix(p.Type, ":idempotency-key-in-progress") {
+			t.Fatalf("while the first may still run: %+v", p)
+		}
+		clock = now.Add(3 * time.Minute)
+		e.must(200, r)
+		if d, _ := s.FilingByRef(ctx, ref); d.Filing.Stage != "provider_review" {
+			t.Fatalf("the retry did not act: %s", d.Filing.Stage)
+		}
+
+		// 2. The action committed, the answer was never stored.
+		body2 := `{"action":"to_bureau"}`
+		sum = sha256.Sum256([]byte("POST " + path + "\n" + body2))
+		if _, claimed, err := s.ClaimIdempotency(ctx, fsID, "died-late", hex.EncodeToString(sum[:])); err != nil || !claimed {
+			t.Fatal(claimed, err)
+		}
+		if _, err := e.svc.Act(store.WithIdempotencyKey(ctx, fsID, "died-late"), ref, desk.ActionInput{Action: "to_bureau"}, store.Actor{Name: "api:fs"}); err != nil {
+			t.Fatal(err)
+		}
+		clock = now.Add(10 * time.Minute)
+		before := e.countEvents()
+		r2 := req{method: "POST", path: path, token: e.tok["fs"], body: body2, header: map[string]string{"Idempotency-Key": "died-late"}}
+		if p := e.must(409, r2).problem(t); !strings.HasSuffix(p.Type, ":idempotency-key-applied") {
+			t.Fatalf("a committed action's key: %+v", p)
+		}
+		if e.countEvents() != before {
+			t.Fatal("the retry acted again")
 		}
 	}, store.WithClock(func() time.Time { return clock }))
 }

@@ -117,6 +117,43 @@ type Idempotency struct {
 // IdempotencyTTL is how long a key's response is kept for retries.
 const IdempotencyTTL = 24 * time.Hour
 
+// IdempotencyStale is how long a claimed key may wait for its action; the
+// API gives a write a minute.
+const IdempotencyStale = 2 * time.Minute
+
+// IdempotencyApplied is the status of a key whose action committed but
+// whose answer was not stored (the process died in between).
+const IdempotencyApplied = -1
+
+type idemKey struct{}
+
+type idemMark struct {
+	tokenID int64
+	key     string
+}
+
+// WithIdempotencyKey marks ctx as carrying out the request claimed under
+// the token's key: each transaction committed under it records, in itself,
+// that the action took effect, so a retry after a crash is never carried
+// out a second time.
+func WithIdempotencyKey(ctx context.Context, tokenID int64, key string) context.Context {
+	return context.WithValue(ctx, idemKey{}, idemMark{tokenID, key})
+}
+
+// markIdempotency records, in t, that the request claimed under ctx's key
+// took effect.
+func (t *Tx) markIdempotency(ctx context.Context) error {
+	m, ok := ctx.Value(idemKey{}).(idemMark)
+	if !ok {
+		return nil
+	}
+	if _, err := t.exec(ctx, `UPDATE api_idempotency SET status = ? WHERE token_id = ? AND key = ? AND status = 0`,
+		IdempotencyApplied, m.tokenID, m.key); err != nil {
+		return fmt.Errorf("idempotency key: %w", err)
+	}
+	return nil
+}
+
 // ClaimIdempotency records that the token's request under key (with this
 // hash) is being carried out, and returns true; when the key was used
 // already it returns the record of that use and false. Keys older than
@@ -135,8 +172,13 @@ func (s *Store) ClaimIdempotency(ctx context.Context, tokenID int64, key, hash s
 		return Idempotency{}, false, fmt.Errorf("idempotency key: %w", err)
 	}
 	var claimed int64
+	// A claim left unfinished for IdempotencyStale without its action
+	// committed (status 0: the process died before the commit) is taken
+	// over: nothing was done, so the retry does it.
 	err := s.db.GetContext(ctx, &claimed, s.db.Rebind(`INSERT INTO api_idempotency (token_id, key, request_hash, created_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT (token_id, key) DO NOTHING RETURNING token_id`), tokenID, key, hash, now)
+		VALUES (?, ?, ?, ?) ON CONFLICT (token_id, key) DO UPDATE SET created_at = excluded.created_at
+		WHERE api_idempotency.status = 0 AND api_idempotency.request_hash = excluded.request_hash AND api_idempotency.created_at < ?
+		RETURNING token_id`), tokenID, key, hash, now, now.Add(-IdempotencyStale))
 	if err == nil {
 		return Idempotency{RequestHash: hash, CreatedAt: now}, true, nil
 	}
@@ -154,16 +196,17 @@ func (s *Store) ClaimIdempotency(ctx context.Context, tokenID int64, key, hash s
 // FinishIdempotency stores the response to the request claimed under key.
 func (s *Store) FinishIdempotency(ctx context.Context, tokenID int64, key string, status int, contentType string, body []byte) error {
 	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE api_idempotency SET status = ?, content_type = ?, body = ?
-		WHERE token_id = ? AND key = ?`), status, contentType, body, tokenID, key); err != nil {
+		WHERE token_id = ? AND key = ? AND status IN (0, ?)`), status, contentType, body, tokenID, key, IdempotencyApplied); err != nil {
 		return fmt.Errorf("idempotency key: store the response: %w", err)
 	}
 	return nil
 }
 
-// ForgetIdempotency drops a claim whose request failed on our side, so a
-// retry is carried out afresh.
+// ForgetIdempotency drops a claim whose request failed on our side before
+// anything took effect, so a retry is carried out afresh. A claim whose
+// action committed is kept (as applied).
 func (s *Store) ForgetIdempotency(ctx context.Context, tokenID int64, key string) error {
-	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM api_idempotency WHERE token_id = ? AND key = ?`), tokenID, key); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM api_idempotency WHERE token_id = ? AND key = ? AND status = 0`), tokenID, key); err != nil {
 		return fmt.Errorf("idempotency key: %w", err)
 	}
 	return nil

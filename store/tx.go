@@ -60,6 +60,9 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	if err = fn(t); err != nil {
 		return err
 	}
+	if err = t.markIdempotency(ctx); err != nil {
+		return err
+	}
 	if t.events {
 		if err = t.stampEvents(ctx); err != nil {
 			return err
