@@ -124,7 +124,7 @@ func (s *Service) Filing(ctx context.Context, ref string) (FilingView, error) {
 	if v.Inbound, err = s.store.ListInbound(ctx, store.InboundFilter{FilingID: f.ID}); err != nil {
 		return v, err
 	}
-	if v.Outbox, err = s.store.ListOutbox(ctx, store.OutboxFilter{FilingRef: f.Reference}); err != nil {
+	if v.Outbox, err = s.store.ListOutbox(ctx, store.OutboxFilter{FilingID: f.ID}); err != nil {
 		return v, err
 	}
 	if v.Items, err = s.store.ListWorkItems(ctx, store.WorkFilter{FilingID: f.ID, All: true}); err != nil {

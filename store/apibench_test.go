@@ -94,27 +94,19 @@ func BenchmarkAPI(b *testing.B) {
 
 	// 2. A filing with 500 timeline entries.
 	const viewRef = "BA-2025-0000001"
-	var viewID int64
-	if err := store.GetForTest(ctx, s, &viewID, `SELECT id FROM filings WHERE reference = ?`, viewRef); err != nil {
+	var ids struct {
+		ID        int64 `db:"id"`
+		AccountID int64 `db:"account_id"`
+	}
+	if err := store.GetForTest(ctx, s, &ids, `SELECT id, account_id FROM filings WHERE reference = ?`, viewRef); err != nil {
 		b.Fatal(err)
 	}
-	viewSQL := []struct {
-		q   string
-		arg any
-	}{
-		{`SELECT * FROM filings WHERE reference = $1`, viewRef},
-		{`SELECT role, name, id_fingerprint, id_masked, phone, email FROM filing_persons WHERE filing_id = $1`, viewID},
-		{`SELECT name, ascii, registrant FROM filing_domains WHERE filing_id = $1 ORDER BY position`, viewID},
-		{`SELECT a.* FROM accounts a JOIN filings f ON f.account_id = a.id WHERE f.id = $1`, viewID},
-		{`SELECT id, actor, actor_name, action, from_stage, to_stage, details, created_at FROM events WHERE filing_id = $1 ORDER BY id`, viewID},
-		{`SELECT * FROM inbound_messages WHERE filing_id = $1 ORDER BY id DESC`, viewID},
-		{`SELECT * FROM outbox WHERE filing_id = $1 ORDER BY id DESC`, viewID},
-		{`SELECT * FROM work_items WHERE filing_id = $1 ORDER BY opened_at, id LIMIT 100`, viewID},
-	}
+	// The same statements desk.Filing issues, run bare.
+	viewSQL := store.FilingViewQueriesForTest(s, viewRef, ids.ID, ids.AccountID)
 	bareView := func() {
 		events := 0
 		for i, q := range viewSQL {
-			n, err := bareRows(db, q.q, q.arg)
+			n, err := bareRows(db, q.SQL, q.Args...)
 			if err != nil {
 				b.Fatalf("bare view query %d: %v", i, err)
 			}

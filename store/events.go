@@ -57,20 +57,28 @@ type Event struct {
 	At        time.Time       `json:"at" db:"created_at"`
 }
 
-// FilingEvents returns a filing's audit trail, oldest first.
+// FilingEvents returns a filing's audit trail, oldest first. Rows are
+// scanned by hand: a timeline can be long, and reflection per row was the
+// larger part of reading it.
 func (s *Store) FilingEvents(ctx context.Context, filingID int64) ([]Event, error) {
-	var rows []struct {
-		Event
-		Details string `db:"details"`
-	}
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, actor, actor_name, action, from_stage, to_stage, details, created_at
-		FROM events WHERE filing_id = ? ORDER BY id`), filingID); err != nil {
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT id, actor, actor_name, action, from_stage, to_stage, details, created_at
+		FROM events WHERE filing_id = ? ORDER BY id`), filingID)
+	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
-	out := make([]Event, len(rows))
-	for i, r := range rows {
-		out[i] = r.Event
-		out[i].Details = json.RawMessage(r.Details)
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var details []byte
+		if err := rows.Scan(&e.ID, &e.Actor, &e.ActorName, &e.Action, &e.From, &e.To, &details, &e.At); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		e.Details = json.RawMessage(details)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
 	}
 	return out, nil
 }

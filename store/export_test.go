@@ -133,3 +133,31 @@ func SetSweepSizesForTest(batch, page int) func() {
 func SelectForTest(ctx context.Context, s *Store, dest any, q string, args ...any) error {
 	return s.db.SelectContext(ctx, dest, s.db.Rebind(q), args...)
 }
+
+// ViewQuery is one statement the filing view (desk.Filing) issues.
+type ViewQuery struct {
+	SQL  string
+	Args []any
+}
+
+// FilingViewQueriesForTest are the statements desk.Filing issues for a
+// filing, as the store writes them, for the benchmark's bare side. Keep
+// them in step with loadFiling, accountBy, FilingEvents, ListInbound,
+// ListOutbox and ListWorkItems.
+func FilingViewQueriesForTest(s *Store, ref string, filingID, accountID int64) []ViewQuery {
+	qs := []ViewQuery{
+		{`SELECT ` + filingColumns + ` FROM filings WHERE reference = ?`, []any{ref}},
+		{`SELECT role, name, id_fingerprint, id_masked, phone, email FROM filing_persons WHERE filing_id = ?`, []any{filingID}},
+		{`SELECT name, ascii, registrant FROM filing_domains WHERE filing_id = ? ORDER BY position`, []any{filingID}},
+		{`SELECT ` + accountColumns + ` FROM accounts WHERE id = ?`, []any{accountID}},
+		{`SELECT id, actor, actor_name, action, from_stage, to_stage, details, created_at
+		FROM events WHERE filing_id = ? ORDER BY id`, []any{filingID}},
+		{`SELECT ` + inboundColumns + ` FROM inbound_messages i LEFT JOIN filings f ON f.id = i.filing_id WHERE 1 = 1 AND i.filing_id = ? ORDER BY i.id DESC`, []any{filingID}},
+		{`SELECT ` + outboxRowColumns + ` FROM outbox o LEFT JOIN filings f ON f.id = o.filing_id WHERE 1 = 1 AND o.filing_id = ? ORDER BY o.id DESC`, []any{filingID}},
+		{`SELECT ` + workItemColumns + workItemJoins + ` WHERE 1 = 1 AND w.filing_id = ? ORDER BY w.opened_at, w.id LIMIT 100`, []any{filingID}},
+	}
+	for i := range qs {
+		qs[i].SQL = s.db.Rebind(qs[i].SQL)
+	}
+	return qs
+}

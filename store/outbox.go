@@ -137,6 +137,7 @@ type OutboxRow struct {
 type OutboxFilter struct {
 	Status    string
 	FilingRef string
+	FilingID  int64 // the emails about one filing, by its row id (its index)
 	InboundID int64 // the emails answering one received message
 	Limit     int
 }
@@ -157,6 +158,10 @@ func (s *Store) ListOutbox(ctx context.Context, f OutboxFilter) ([]OutboxRow, er
 	if f.FilingRef != "" {
 		q += ` AND f.reference = ?`
 		args = append(args, f.FilingRef)
+	}
+	if f.FilingID != 0 {
+		q += ` AND o.filing_id = ?`
+		args = append(args, f.FilingID)
 	}
 	if f.InboundID != 0 {
 		q += ` AND o.inbound_id = ?`
