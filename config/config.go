@@ -26,6 +26,7 @@ type Config struct {
 	Inbox     Inbox     `toml:"inbox"`
 	Jobs      Jobs      `toml:"jobs"`
 	HTTP      HTTP      `toml:"http"`
+	Console   Console   `toml:"console"`
 	Log       Log       `toml:"log"`
 	Templates Templates `toml:"templates"`
 
@@ -136,6 +137,17 @@ type HTTP struct {
 	PublicURL string `toml:"public_url"`
 }
 
+// Console is the staff console's sign-in: how long a session lasts when
+// unused (idle) and at most (max), and how long a set-password link works.
+type Console struct {
+	SessionIdle    Duration `toml:"session_idle"`
+	SessionMax     Duration `toml:"session_max"`
+	SetupLinkValid Duration `toml:"setup_link_valid"`
+	// TrustedOrigins may post to the console from another origin (a
+	// reverse proxy that changes it); normally empty.
+	TrustedOrigins []string `toml:"trusted_origins"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `toml:"level"`
@@ -201,7 +213,9 @@ func Default() Config {
 			OutboxJanitor: "30 * * * *",
 		},
 		HTTP: HTTP{Listen: "127.0.0.1:8080"},
-		Log:  Log{Level: "info", Format: "text"},
+		Console: Console{SessionIdle: Duration{2 * time.Hour}, SessionMax: Duration{12 * time.Hour},
+			SetupLinkValid: Duration{72 * time.Hour}},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -415,6 +429,18 @@ func (c *Config) validate() []error {
 	if p := c.HTTP.PublicURL; p != "" {
 		if u, err := url.Parse(p); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			bad("http.public_url", "%q: want an absolute http(s) URL like https://icpdesk.example.cn", p)
+		}
+	}
+	if cs := c.Console; cs.SessionIdle.Duration < time.Minute || cs.SessionMax.Duration < cs.SessionIdle.Duration || cs.SessionMax.Duration > 30*24*time.Hour {
+		bad("console.session_idle", "%v and console.session_max %v: want at least a minute idle, max no shorter than idle and at most 30 days",
+			cs.SessionIdle.Duration, cs.SessionMax.Duration)
+	}
+	if v := c.Console.SetupLinkValid.Duration; v < 10*time.Minute || v > 30*24*time.Hour {
+		bad("console.setup_link_valid", "%v: want 10 minutes to 30 days", v)
+	}
+	for _, o := range c.Console.TrustedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("console.trusted_origins", "%q: want an origin like https://proxy.example.cn", o)
 		}
 	}
 	for _, id := range c.Inbox.TrustedAuthServIDs {

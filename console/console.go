@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"time"
 
+	"example.com/icpdesk/config"
 	"example.com/icpdesk/desk"
 	"example.com/icpdesk/templates"
 	"example.com/icpdesk/throttle"
@@ -46,6 +47,14 @@ type Options struct {
 	// TrustedOrigins may post to the console across origins (a reverse
 	// proxy that rewrites Origin); normally none.
 	TrustedOrigins []string
+}
+
+// FromConfig is the console's options from the configuration; r renders
+// emails for reading.
+func FromConfig(cfg *config.Config, r *templates.Renderer, log *slog.Logger) Options {
+	return Options{SessionIdle: cfg.Console.SessionIdle.Duration, SessionMax: cfg.Console.SessionMax.Duration,
+		SetupValid: cfg.Console.SetupLinkValid.Duration, PublicURL: cfg.HTTP.PublicURL, Emails: r,
+		Log: log.With("service", "console"), TrustedOrigins: cfg.Console.TrustedOrigins}
 }
 
 // Console is the staff console's HTTP handler.

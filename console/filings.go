@@ -117,7 +117,9 @@ func (c *Console) filingPage(w http.ResponseWriter, r *http.Request, u *user) {
 	c.render(w, r, http.StatusOK, "filing", u, d)
 }
 
-func emailLabel(l lang, k filing.EmailKind) string { return funcs["emailLabel"].(func(lang, string) string)(l, string(k)) }
+func emailLabel(l lang, k filing.EmailKind) string {
+	return funcs["emailLabel"].(func(lang, string) string)(l, string(k))
+}
 
 // emailOf is the email the transition table sends for action from f's
 // stage, for the confirmation; Decide has the last word.

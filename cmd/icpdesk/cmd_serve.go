@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"example.com/icpdesk/console"
 	"example.com/icpdesk/daemon"
 )
 
@@ -51,7 +52,11 @@ func runServe(ctx context.Context, a *app) error {
 	if len(res.Applied) > 0 {
 		log.Info("database migrated", "from", res.From, "to", res.To, "applied", strings.Join(res.Applied, ","))
 	}
-	d, err := daemon.New(cfg, s, log, daemon.Options{})
+	con, err := a.console(ctx, log)
+	if err != nil {
+		return err
+	}
+	d, err := daemon.New(cfg, s, log, daemon.Options{Routes: []daemon.Route{{Pattern: "/", Handler: con}}})
 	if err != nil {
 		return err
 	}
@@ -65,6 +70,23 @@ func runServe(ctx context.Context, a *app) error {
 	}
 	<-ctx.Done()
 	return shutdown(a, d, log, sigs)
+}
+
+// console builds the staff console over the staff actions' service.
+func (a *app) console(ctx context.Context, log *slog.Logger) (*console.Console, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	svc, err := a.desk(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.templates()
+	if err != nil {
+		return nil, err
+	}
+	return console.New(svc, console.FromConfig(cfg, r, log))
 }
 
 // shutdown stops the daemon gracefully; a second signal exits at once.

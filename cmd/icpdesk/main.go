@@ -66,6 +66,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.mailCommand(),
 		a.jobsCommand(),
 		a.digestCommand(),
+		a.staffCommand(),
 		a.serveCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
