@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"mime"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -643,7 +643,9 @@ func newAppendingSMTP(t *testing.T, imapAddr, user, pass string, boxes map[strin
 	return a
 }
 
-func (a *appendingSMTP) NewSession(*smtp.Conn) (smtp.Session, error) { return &appendSession{a: a}, nil }
+func (a *appendingSMTP) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &appendSession{a: a}, nil
+}
 
 type appendSession struct {
 	a  *appendingSMTP
