@@ -74,6 +74,17 @@ var funcs = template.FuncMap{
 	"actionLabel": func(l lang, a string) string {
 		return l.T("action." + a)
 	},
+	// eventLabel names an audit event for people where the catalog knows
+	// it, else shows its code (new events appear before their wording).
+	"eventLabel": func(l lang, a string) string {
+		if l.has("event." + a) {
+			return l.T("event." + a)
+		}
+		if l.has("action." + a) {
+			return l.T("action." + a)
+		}
+		return a
+	},
 	"mask": filing.MaskEmail,
 	"deref": func(p *int64) int64 {
 		if p == nil {
@@ -89,7 +100,19 @@ var funcs = template.FuncMap{
 		return string(raw)
 	},
 	"join": strings.Join,
-	"inc":  func(i int) int { return i + 1 },
+	// failure is a delivery failure in a few words, with its status:
+	// "收件地址不存在（550 5.1.1）"; the raw error stays on the email's page.
+	"failure": func(l lang, errText string) string {
+		if errText == "" {
+			return ""
+		}
+		r, status := filing.ClassifyFailure(errText)
+		if status == "" {
+			return r.Label(l.code)
+		}
+		return l.Tf("emails.failure", r.Label(l.code), status)
+	},
+	"inc": func(i int) int { return i + 1 },
 }
 
 // render writes a page; status is the HTTP status.
