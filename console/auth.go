@@ -194,7 +194,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	if err := c.desk.Store().CreateSession(ctx, u.ID, th, time.Now().Add(c.opts.SessionMax), clientAddress(r)); err != nil {
+	if err := c.desk.Store().CreateSession(ctx, u.ID, th, c.desk.Store().Now().Add(c.opts.SessionMax), clientAddress(r)); err != nil {
 		c.fail(w, r, err)
 		return
 	}

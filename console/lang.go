@@ -303,6 +303,8 @@ var catalog = map[string]filing.Text{
 	"emails.intro":            {Zh: "无法投递的邮件：改正地址后重发、原样重发或放弃。", En: "Emails that could not be delivered: fix the address and resend, retry as is, or give up."},
 	"emails.empty":            {Zh: "没有发送失败的邮件。", En: "No failed emails."},
 	"emails.reason":           {Zh: "失败原因", En: "Reason"},
+	"emails.failure":          {Zh: "%s（%s）", En: "%s (%s)"},
+	"emails.raw":              {Zh: "服务器原文", En: "Server's words"},
 	"emails.attempts":         {Zh: "尝试次数", En: "Attempts"},
 	"emails.fix":              {Zh: "改正地址并重发", En: "Fix the address and resend"},
 	"emails.newaddr":          {Zh: "新地址", En: "New address"},
