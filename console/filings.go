@@ -95,6 +95,18 @@ type filingData struct {
 	F desk.FilingView
 	// Sends is, per action, the email it sends (none: empty).
 	Sends map[string]string
+	// Timeline and Mail are the long lists, put into words here: a filing
+	// may have hundreds of each, and one string per cell renders several
+	// times faster than a template function per cell.
+	Timeline []eventRow
+	Out      []mailRow
+}
+
+type eventRow struct{ At, What, By, Details string }
+
+type mailRow struct {
+	ID          int64
+	Label, Line string
 }
 
 func (c *Console) filingPage(w http.ResponseWriter, r *http.Request, u *user) {
@@ -107,6 +119,22 @@ func (c *Console) filingPage(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	d := filingData{F: fv, Sends: map[string]string{}}
 	l := c.lang(r)
+	zone := c.desk.Store().Policy().Location
+	label := funcs["eventLabel"].(func(lang, string) string)
+	for _, e := range fv.Events {
+		row := eventRow{At: l.When(e.At, zone), What: label(l, e.Action), By: e.ActorName + " (" + e.Actor + ")"}
+		if e.From != "" && e.To != "" && e.From != e.To {
+			row.What += " · " + filing.Stage(e.From).Label(l.code) + " → " + filing.Stage(e.To).Label(l.code)
+		}
+		if ds := string(e.Details); ds != "{}" && ds != "null" {
+			row.Details = ds
+		}
+		d.Timeline = append(d.Timeline, row)
+	}
+	for _, o := range fv.Outbox {
+		d.Out = append(d.Out, mailRow{ID: o.ID, Label: emailLabel(l, filing.EmailKind(o.Kind)),
+			Line: "→ " + o.Recipient + " · " + l.T("emails.status."+o.Status) + " · " + l.When(o.CreatedAt, zone)})
+	}
 	for _, a := range fv.Actions {
 		if k := emailOf(filing.Action(a), fv.Filing); k != "" {
 			d.Sends[a] = l.Tf("common.willsend", emailLabel(l, k), fv.Account.Email)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"example.com/icpdesk/desk"
@@ -130,8 +131,10 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if p.Zone == nil {
 		p.Zone = time.UTC
 	}
-	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
+	b := bufs.Get().(*bytes.Buffer)
+	defer bufs.Put(b)
+	b.Reset()
+	if err := t.ExecuteTemplate(b, "layout", p); err != nil {
 		c.fail(w, r, fmt.Errorf("console: render %s: %w", name, err))
 		return
 	}
@@ -139,6 +142,10 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
 }
+
+// bufs keeps page buffers between requests: a long filing page is a few
+// hundred kilobytes, grown anew each time without them.
+var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // refuse shows a refusal in one line, with the status.
 func (c *Console) refuse(w http.ResponseWriter, r *http.Request, status int, why string) {

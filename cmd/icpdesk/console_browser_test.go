@@ -318,7 +318,7 @@ level = "debug"
 		}
 		b.click(t, "#confirm")
 		b.waitVisible(t, ".done")
-		if tl := b.text(t, "#timeline"); !strings.Contains(tl, "accept_late") || !strings.Contains(tl, "王芳") {
+		if tl := b.text(t, "#timeline"); !strings.Contains(tl, "受理逾期提交") || !strings.Contains(tl, "王芳") {
 			t.Errorf("the timeline lacks the acceptance by 王芳:\n%s", tl)
 		}
 		if it, _ := st.WorkItemByID(ctx, late.ID); it.Open() {
