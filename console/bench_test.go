@@ -31,7 +31,9 @@ func BenchmarkPages(b *testing.B) {
 	const items, events, samples = 10_000, 500, 15
 	ctx := context.Background()
 	s := storetest.Open(b, store.Postgres)
-	fp := func() (*filing.Fingerprinter, error) { return filing.NewFingerprinter([]byte("bench-secret-0123456789abcdef")) }
+	fp := func() (*filing.Fingerprinter, error) {
+		return filing.NewFingerprinter([]byte("bench-secret-0123456789abcdef"))
+	}
 	svc := desk.New(s, nil, fp)
 	c, err := console.New(svc, console.Options{})
 	if err != nil {
