@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"example.com/icpdesk/console"
 	"example.com/icpdesk/desk"
+	"example.com/icpdesk/filing"
 	"example.com/icpdesk/password"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
@@ -333,4 +335,52 @@ func TestTemplatesAreSafeByConstruction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestItemLinks: the digest links each row to /items/ID, which opens the
+// page the item is about; a received message's page shows its text as text.
+func TestItemLinks(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := newEnv(t, s, clk)
+		ctx := context.Background()
+		var itemID, msgID int64
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			ids, err := tx.RecordInboundBatch(ctx, []store.InboundMessage{{Mailbox: "INBOX", UIDValidity: 1, UID: 1,
+				MessageID: "m1@example.org", Sender: "someone@example.org", Subject: "<b>咨询</b>", ReceivedAt: clk.now(),
+				Classification: "human", Decision: "unmatched", BodyText: "<script>alert(1)</script>你好", OwnText: "<script>alert(1)</script>你好"}})
+			if err != nil {
+				return err
+			}
+			msgID = ids["m1@example.org"]
+			_, err = tx.OpenWorkItems(ctx, []store.NewWorkItem{{Kind: filing.WorkUnmatched,
+				Cause: filing.WorkCauseInbound(filing.WorkUnmatched, msgID), InboundID: msgID, Actor: filing.ActorApplicant}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := s.ListWorkItems(ctx, store.WorkFilter{})
+		if err != nil || len(items) != 1 {
+			t.Fatalf("items: %v %v", items, err)
+		}
+		itemID = items[0].ID
+		_, cookie := e.signIn("staff@example.cn", pw)
+		w := e.do("GET", fmt.Sprintf("/items/%d", itemID), nil, cookie)
+		if want := fmt.Sprintf("/messages/%d", msgID); w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
+			t.Fatalf("/items/%d: %d %q, want %s", itemID, w.Code, w.Header().Get("Location"), want)
+		}
+		w = e.do("GET", fmt.Sprintf("/messages/%d", msgID), nil, cookie)
+		body := w.Body.String()
+		if w.Code != http.StatusOK || strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;你好") ||
+			strings.Contains(body, "<b>咨询</b>") {
+			t.Errorf("message page: %d\n%s", w.Code, body)
+		}
+		if w := e.do("GET", "/queue", nil, cookie); !strings.Contains(w.Body.String(), fmt.Sprintf(`href="/items/%d"`, itemID)) {
+			t.Error("the queue does not link the item")
+		}
+		if w := e.do("GET", "/items/999999", nil, cookie); w.Code != http.StatusNotFound {
+			t.Errorf("an unknown item: %d", w.Code)
+		}
+	}, store.WithClock(clk.now))
 }

@@ -185,11 +185,11 @@ func (c *Console) refusal(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		status, why = http.StatusNotFound, l.T("err.notfound")
-	case errors.Is(err, filing.ErrTransition), errors.Is(err, store.ErrRefused):
+	case errors.Is(err, filing.ErrTransition), errors.Is(err, filing.ErrAccountTransition), errors.Is(err, store.ErrRefused):
 		status, why = http.StatusConflict, l.T("err.refused")
 	case errors.Is(err, store.ErrExists):
 		status, why = http.StatusConflict, l.T("err.exists")
-	case errors.Is(err, desk.ErrInput):
+	case errors.Is(err, desk.ErrInput), errors.Is(err, filing.ErrICPNumber):
 		status, why = http.StatusBadRequest, l.T("err.input")
 	default:
 		var probs filing.Problems
