@@ -3,7 +3,6 @@ package console
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -219,10 +218,8 @@ func (c *Console) filingUpdate(w http.ResponseWriter, r *http.Request, u *user) 
 		return
 	}
 	raw := r.PostFormValue("json")
-	var in filing.FilingInput
-	dec := json.NewDecoder(io.LimitReader(strings.NewReader(raw), 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	in, err := filing.DecodeFilingInput(strings.NewReader(raw))
+	if err != nil {
 		c.refusal(w, r, errors.Join(desk.ErrInput, err))
 		return
 	}
