@@ -146,6 +146,16 @@ type Console struct {
 	// TrustedOrigins may post to the console from another origin (a
 	// reverse proxy that changes it); normally empty.
 	TrustedOrigins []string `toml:"trusted_origins"`
+	OIDC           OIDC     `toml:"oidc"`
+}
+
+// OIDC is optional sign-in through the company's identity provider; off
+// while issuer is empty. The client secret comes from the environment
+// (ICPDESK_OIDC_CLIENT_SECRET).
+type OIDC struct {
+	Issuer   string `toml:"issuer"`
+	ClientID string `toml:"client_id"`
+	Label    string `toml:"label"` // the sign-in button's text
 }
 
 // Log configures logging.
@@ -164,6 +174,9 @@ type Secrets struct {
 	IDSecret     Secret
 	SMTPPassword Secret
 	IMAPPassword Secret
+	// OIDCClientSecret is the console's client secret at the identity
+	// provider ([console.oidc]).
+	OIDCClientSecret Secret
 }
 
 // Environment variables.
@@ -172,6 +185,7 @@ const (
 	EnvIDSecret     = "ICPDESK_ID_SECRET"
 	EnvSMTPPassword = "ICPDESK_SMTP_PASSWORD"
 	EnvIMAPPassword = "ICPDESK_IMAP_PASSWORD"
+	EnvOIDCSecret   = "ICPDESK_OIDC_CLIENT_SECRET"
 )
 
 // Default is the configuration without a file: the example desk, embedded
@@ -252,6 +266,7 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		{EnvIDSecret, &cfg.Secrets.IDSecret},
 		{EnvSMTPPassword, &cfg.Secrets.SMTPPassword},
 		{EnvIMAPPassword, &cfg.Secrets.IMAPPassword},
+		{EnvOIDCSecret, &cfg.Secrets.OIDCClientSecret},
 	} {
 		v, err := secretFromEnv(s.name, getenv)
 		if err != nil {
@@ -438,6 +453,17 @@ func (c *Config) validate() []error {
 	if v := c.Console.SetupLinkValid.Duration; v < 10*time.Minute || v > 30*24*time.Hour {
 		bad("console.setup_link_valid", "%v: want 10 minutes to 30 days", v)
 	}
+	if o := c.Console.OIDC; o.Issuer != "" {
+		if u, err := url.Parse(o.Issuer); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
+			bad("console.oidc.issuer", "%q: want the provider's https URL", o.Issuer)
+		}
+		if strings.TrimSpace(o.ClientID) == "" {
+			bad("console.oidc.client_id", "is empty: the identity provider needs the console's client ID")
+		}
+		if c.HTTP.PublicURL == "" {
+			bad("console.oidc.issuer", "needs [http] public_url: the provider sends staff back to public_url/signin/oidc/callback")
+		}
+	}
 	for _, o := range c.Console.TrustedOrigins {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			bad("console.trusted_origins", "%q: want an origin like https://proxy.example.cn", o)
@@ -484,6 +510,14 @@ func (c *Config) MailDomain() string {
 		return "icpdesk.invalid" // validated at load; unreachable
 	}
 	return addr[strings.LastIndexByte(addr, '@')+1:]
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // StaffLanguage is the language staff emails are written in.

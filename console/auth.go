@@ -134,7 +134,7 @@ func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.render(w, r, http.StatusOK, "signin", nil, map[string]any{"Next": safeNext(r.URL.Query().Get("next")),
-		"Expired": r.URL.Query().Get("ended") != ""})
+		"Expired": r.URL.Query().Get("ended") != "", "OIDC": c.oidcLabel(r)})
 }
 
 func clientAddress(r *http.Request) string {
@@ -151,7 +151,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	pw := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	keys := []string{"account:" + email, "address:" + clientAddress(r)}
-	data := map[string]any{"Next": next, "Email": email}
+	data := map[string]any{"Next": next, "Email": email, "OIDC": c.oidcLabel(r)}
 	// Too early after failures: refused without checking, so a guesser
 	// learns nothing by hurrying.
 	if wait := c.throttle.Wait(keys...); wait > 0 {
@@ -270,6 +270,19 @@ func (c *Console) setPassword(w http.ResponseWriter, r *http.Request) {
 	c.log.InfoContext(ctx, "console password set", "staff", u.Name)
 	http.Redirect(w, r, "/signin?done=password", http.StatusSeeOther)
 }
+
+// oidcLabel is the identity provider's sign-in button, empty without one.
+func (c *Console) oidcLabel(r *http.Request) string {
+	if c.oidc == nil {
+		return ""
+	}
+	if c.oidc.cfg.Label != "" {
+		return c.oidc.cfg.Label
+	}
+	return c.lang(r).T("oidc.button")
+}
+
+func urlUnescape(s string) (string, error) { return url.QueryUnescape(s) }
 
 // SetupLink is the set-password address for a token.
 func SetupLink(publicURL, token string) string {

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"example.com/icpdesk/config"
@@ -47,14 +48,21 @@ type Options struct {
 	// TrustedOrigins may post to the console across origins (a reverse
 	// proxy that rewrites Origin); normally none.
 	TrustedOrigins []string
+	// OIDC, when set, adds sign-in through an identity provider; it needs
+	// PublicURL (the provider redirects to PublicURL/signin/oidc/callback).
+	OIDC *OIDC
 }
 
 // FromConfig is the console's options from the configuration; r renders
 // emails for reading.
 func FromConfig(cfg *config.Config, r *templates.Renderer, log *slog.Logger) Options {
-	return Options{SessionIdle: cfg.Console.SessionIdle.Duration, SessionMax: cfg.Console.SessionMax.Duration,
+	o := Options{SessionIdle: cfg.Console.SessionIdle.Duration, SessionMax: cfg.Console.SessionMax.Duration,
 		SetupValid: cfg.Console.SetupLinkValid.Duration, PublicURL: cfg.HTTP.PublicURL, Emails: r,
 		Log: log.With("service", "console"), TrustedOrigins: cfg.Console.TrustedOrigins}
+	if oc := cfg.Console.OIDC; oc.Issuer != "" {
+		o.OIDC = &OIDC{Issuer: oc.Issuer, ClientID: oc.ClientID, ClientSecret: string(cfg.Secrets.OIDCClientSecret), Label: oc.Label}
+	}
+	return o
 }
 
 // Console is the staff console's HTTP handler.
@@ -65,6 +73,7 @@ type Console struct {
 	pages    map[string]*template.Template
 	static   fs.FS
 	throttle *throttle.Limiter
+	oidc     *oidcClient
 	handler  http.Handler
 }
 
@@ -85,6 +94,12 @@ func New(svc *desk.Service, opts Options) (*Console, error) {
 	}
 	if c.throttle == nil {
 		c.throttle = throttle.New(3, time.Second, 5*time.Minute, time.Hour)
+	}
+	if o := opts.OIDC; o != nil {
+		if opts.PublicURL == "" || o.Issuer == "" || o.ClientID == "" {
+			return nil, errors.New("console: OIDC sign-in needs an issuer, a client ID and the public URL")
+		}
+		c.oidc = &oidcClient{cfg: *o, redirect: strings.TrimRight(opts.PublicURL, "/") + "/signin/oidc/callback"}
 	}
 	var err error
 	if c.pages, err = parsePages(); err != nil {
@@ -140,6 +155,10 @@ func (c *Console) routes() http.Handler {
 	mux.HandleFunc("GET /set-password", c.setPasswordPage)
 	mux.HandleFunc("POST /set-password", c.setPassword)
 	mux.HandleFunc("GET /lang", c.switchLang)
+	if c.oidc != nil {
+		mux.HandleFunc("GET /signin/oidc", c.oidcStart)
+		mux.HandleFunc("GET /signin/oidc/callback", c.oidcCallback)
+	}
 
 	auth := func(pattern string, h func(http.ResponseWriter, *http.Request, *user)) {
 		mux.Handle(pattern, c.requireUser(h, false))

@@ -157,6 +157,11 @@ var catalog = map[string]filing.Text{
 	"signin.wait":     {Zh: "登录失败次数过多，请 %d 秒后再试。", En: "Too many failed sign-ins: try again in %d seconds."},
 	"signin.ended":    {Zh: "会话已结束，请重新登录。", En: "Your session ended: please sign in again."},
 
+	"oidc.button":    {Zh: "使用公司帐号登录", En: "Sign in with the company account"},
+	"oidc.down":      {Zh: "暂时无法连接公司的统一登录，请稍后再试，或使用密码登录。", En: "The company sign-in cannot be reached now: try again later, or sign in with your password."},
+	"oidc.bad":       {Zh: "统一登录未完成（链接过期或无效），请重新登录。", En: "The company sign-in did not complete (an expired or invalid answer): please sign in again."},
+	"oidc.nostaff":   {Zh: "此帐号不是工作台的员工，请联系管理员添加。", En: "This account is not a member of staff: ask an admin to add you."},
+	"signin.or":      {Zh: "或", En: "or"},
 	"setpw.title":    {Zh: "设置密码", En: "Set your password"},
 	"setpw.for":      {Zh: "为 %s（%s）设置登录密码。", En: "Choose the console password of %s (%s)."},
 	"setpw.password": {Zh: "新密码", En: "New password"},
