@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"example.com/icpdesk/filing"
@@ -102,7 +103,11 @@ func (c *Console) requireUser(h func(http.ResponseWriter, *http.Request, *user),
 		u, err := c.currentUser(r)
 		if errors.Is(err, errNoSession) {
 			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				to := "/signin?next=" + url.QueryEscape(r.URL.RequestURI())
+				if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
+					to += "&ended=1" // a session that was: say it ended
+				}
+				http.Redirect(w, r, to, http.StatusSeeOther)
 				return
 			}
 			c.refuse(w, r, http.StatusUnauthorized, c.lang(r).T("err.signedout"))
@@ -175,7 +180,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	if err != nil || u.Disabled {
 		// The same work for an unknown address, so timing does not tell
 		// which addresses are staff.
-		hash = dummyHash
+		hash = dummyHash()
 	}
 	ok, verr := password.Verify(pw, hash)
 	if verr != nil {
@@ -204,14 +209,15 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 }
 
 // dummyHash is verified against when there is no member, so a wrong
-// address costs as long as a wrong password.
-var dummyHash = func() string {
+// address costs as long as a wrong password. Made on first use: hashing
+// costs tens of milliseconds, which every command would pay at start.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := password.Hash("not a password anybody has", password.Default)
 	if err != nil {
 		return ""
 	}
 	return h
-}()
+})
 
 func (c *Console) signout(w http.ResponseWriter, r *http.Request, u *user) {
 	ctx, cancel := ctxTimeout(r)

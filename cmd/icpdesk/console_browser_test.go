@@ -435,6 +435,9 @@ level = "debug"
 		if loc := b.location(t); !strings.Contains(loc, "/signin") {
 			t.Errorf("an expired session reached %s", loc)
 		}
+		if note := b.text(t, "main .note"); !strings.Contains(note, "会话已结束") {
+			t.Errorf("the sign-in page does not say the session ended: %q", note)
+		}
 	})
 }
 
