@@ -592,7 +592,9 @@ func (b *browser) signIn(t *testing.T, email, pw string) {
 	b.click(t, "form button[type=submit]")
 }
 
-// screenshot saves the page to docs/screenshots/name for the README.
+// screenshot takes a picture of the page. With ICPDESK_SCREENSHOTS=1 it is
+// saved to docs/screenshots/name for the README; otherwise to the test's
+// temporary directory, so a test run leaves the repository as it was.
 func (b *browser) screenshot(t *testing.T, name string, full bool) {
 	t.Helper()
 	var png []byte
@@ -601,7 +603,13 @@ func (b *browser) screenshot(t *testing.T, name string, full bool) {
 	} else {
 		png = get(t, b, "screenshot", chromedp.CaptureScreenshot())
 	}
-	dir := filepath.Join("..", "..", "docs", "screenshots")
+	if len(png) < 1000 || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("screenshot %s: not a PNG (%d bytes)", name, len(png))
+	}
+	dir := t.TempDir()
+	if os.Getenv("ICPDESK_SCREENSHOTS") == "1" {
+		dir = filepath.Join("..", "..", "docs", "screenshots")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
