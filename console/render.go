@@ -86,6 +86,14 @@ var funcs = template.FuncMap{
 		}
 		return a
 	},
+	// word is a code in words where the catalog has it (decisions,
+	// classifications), else the code itself.
+	"word": func(l lang, prefix, code string) string {
+		if l.has(prefix + code) {
+			return l.T(prefix + code)
+		}
+		return code
+	},
 	"mask": filing.MaskEmail,
 	"deref": func(p *int64) int64 {
 		if p == nil {
