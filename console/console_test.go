@@ -384,3 +384,35 @@ func TestItemLinks(t *testing.T) {
 		}
 	}, store.WithClock(clk.now))
 }
+
+// TestSetPasswordEmail: with a public address the link is emailed through
+// the outbox (in the staff language); the console's page for that email
+// never shows the link.
+func TestSetPasswordEmail(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := newEnv(t, s, clk)
+		ctx := context.Background()
+		sl, err := console.AddStaff(ctx, s, "zhaoliu@example.cn", "赵六", store.RoleStaff, "https://icpdesk.example.cn", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(sl.Link, "https://icpdesk.example.cn/set-password?token=") {
+			t.Fatalf("link %q", sl.Link)
+		}
+		rows, err := s.ListOutbox(ctx, store.OutboxFilter{})
+		if err != nil || len(rows) != 1 || rows[0].Kind != string(filing.EmailStaffSetPassword) || rows[0].Recipient != "zhaoliu@example.cn" {
+			t.Fatalf("outbox: %+v %v", rows, err)
+		}
+		n, err := s.OutboxNotice(ctx, rows[0].ID)
+		if err != nil || n.Password != sl.Link || n.Language != filing.LangChinese {
+			t.Fatalf("notice: %+v %v", n, err)
+		}
+		_, cookie := e.signIn("admin@example.cn", pw)
+		w := e.do("GET", fmt.Sprintf("/emails/%d", rows[0].ID), nil, cookie)
+		token := strings.TrimPrefix(sl.Link, "https://icpdesk.example.cn/set-password?token=")
+		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), token) {
+			t.Errorf("the email's page: %d, shows the link: %v", w.Code, strings.Contains(w.Body.String(), token))
+		}
+	}, store.WithClock(clk.now))
+}
