@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -58,5 +59,12 @@ func TestCatalogIsComplete(t *testing.T) {
 		if !found {
 			t.Errorf("no %s* keys", prefix)
 		}
+	}
+}
+
+func TestLogSafeMasksAddresses(t *testing.T) {
+	got := logSafe(fmt.Errorf("account zhangsan@example.cn already has that address (330106198503121231): %w", errNoSession))
+	if strings.Contains(got, "zhangsan@") || strings.Contains(got, "330106198503121231") || !strings.Contains(got, "@example.cn") {
+		t.Errorf("logSafe: %q", got)
 	}
 }

@@ -138,7 +138,7 @@ func (c *Console) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		u, err = st.LinkStaffOIDC(ctx, claims.Email, subject)
 	}
 	if err != nil || u.Disabled {
-		c.log.InfoContext(ctx, "OIDC sign-in of no staff member", "email", filing.MaskEmail(claims.Email), "err", err)
+		c.log.InfoContext(ctx, "OIDC sign-in of no staff member", "email", filing.MaskEmail(claims.Email), "err", logSafe(err))
 		c.refuse(w, r, http.StatusForbidden, l.T("oidc.nostaff"))
 		return
 	}

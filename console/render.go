@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -166,7 +167,7 @@ func (c *Console) refuse(w http.ResponseWriter, r *http.Request, status int, why
 
 // fail reports an unexpected error: logged in full, shown in one line.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
-	c.log.ErrorContext(r.Context(), "console request failed", "path", r.URL.Path, "err", err)
+	c.log.ErrorContext(r.Context(), "console request failed", "path", r.URL.Path, "err", logSafe(err))
 	t, ok := c.pages["refused"]
 	if !ok {
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -211,8 +212,19 @@ func (c *Console) refusal(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		status, why = http.StatusBadRequest, l.T("err.input")
 	}
-	c.log.InfoContext(r.Context(), "console action refused", "path", r.URL.Path, "err", err)
+	c.log.InfoContext(r.Context(), "console action refused", "path", r.URL.Path, "err", logSafe(err))
 	c.refuse(w, r, status, why+"："+oneLine(err.Error()))
+}
+
+var emailInText = regexp.MustCompile(`[^\s<>"'(),;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+
+// logSafe is an error as the log may keep it: addresses and ID numbers in
+// it masked (the services name the account or filing they refused).
+func logSafe(err error) string {
+	if err == nil {
+		return ""
+	}
+	return emailInText.ReplaceAllStringFunc(filing.MaskIDNumbersInText(err.Error()), filing.MaskEmail)
 }
 
 // isUserError says whether an error that carries no class is still about
