@@ -132,7 +132,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		c.fail(w, r, fmt.Errorf("console: no page %q", name))
 		return
 	}
-	p := page{L: c.lang(r), User: u, Name: name, Path: r.URL.RequestURI(), Data: data, Now: time.Now(),
+	p := page{L: c.lang(r), User: u, Name: name, Path: r.URL.RequestURI(), Data: data, Now: c.desk.Store().Now(),
 		Zone: c.desk.Store().Policy().Location, Admin: u != nil && u.Admin()}
 	if d := r.URL.Query().Get("done"); d != "" && p.L.has("done."+d) {
 		p.Done = p.L.T("done." + d)
