@@ -26,6 +26,7 @@ type Config struct {
 	Inbox     Inbox     `toml:"inbox"`
 	Jobs      Jobs      `toml:"jobs"`
 	HTTP      HTTP      `toml:"http"`
+	Console   Console   `toml:"console"`
 	Log       Log       `toml:"log"`
 	Templates Templates `toml:"templates"`
 
@@ -141,6 +142,27 @@ type HTTP struct {
 	APIMaxBody int64 `toml:"api_max_body"`
 }
 
+// Console is the staff console's sign-in: how long a session lasts when
+// unused (idle) and at most (max), and how long a set-password link works.
+type Console struct {
+	SessionIdle    Duration `toml:"session_idle"`
+	SessionMax     Duration `toml:"session_max"`
+	SetupLinkValid Duration `toml:"setup_link_valid"`
+	// TrustedOrigins may post to the console from another origin (a
+	// reverse proxy that changes it); normally empty.
+	TrustedOrigins []string `toml:"trusted_origins"`
+	OIDC           OIDC     `toml:"oidc"`
+}
+
+// OIDC is optional sign-in through the company's identity provider; off
+// while issuer is empty. The client secret comes from the environment
+// (ICPDESK_OIDC_CLIENT_SECRET).
+type OIDC struct {
+	Issuer   string `toml:"issuer"`
+	ClientID string `toml:"client_id"`
+	Label    string `toml:"label"` // the sign-in button's text
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `toml:"level"`
@@ -157,6 +179,9 @@ type Secrets struct {
 	IDSecret     Secret
 	SMTPPassword Secret
 	IMAPPassword Secret
+	// OIDCClientSecret is the console's client secret at the identity
+	// provider ([console.oidc]).
+	OIDCClientSecret Secret
 }
 
 // Environment variables.
@@ -165,6 +190,7 @@ const (
 	EnvIDSecret     = "ICPDESK_ID_SECRET"
 	EnvSMTPPassword = "ICPDESK_SMTP_PASSWORD"
 	EnvIMAPPassword = "ICPDESK_IMAP_PASSWORD"
+	EnvOIDCSecret   = "ICPDESK_OIDC_CLIENT_SECRET"
 )
 
 // Default is the configuration without a file: the example desk, embedded
@@ -206,7 +232,9 @@ func Default() Config {
 			OutboxJanitor: "30 * * * *",
 		},
 		HTTP: HTTP{Listen: "127.0.0.1:8080", APIMaxBody: 1 << 20},
-		Log:  Log{Level: "info", Format: "text"},
+		Console: Console{SessionIdle: Duration{2 * time.Hour}, SessionMax: Duration{12 * time.Hour},
+			SetupLinkValid: Duration{72 * time.Hour}},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -243,6 +271,7 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		{EnvIDSecret, &cfg.Secrets.IDSecret},
 		{EnvSMTPPassword, &cfg.Secrets.SMTPPassword},
 		{EnvIMAPPassword, &cfg.Secrets.IMAPPassword},
+		{EnvOIDCSecret, &cfg.Secrets.OIDCClientSecret},
 	} {
 		v, err := secretFromEnv(s.name, getenv)
 		if err != nil {
@@ -430,6 +459,29 @@ func (c *Config) validate() []error {
 			bad("http.public_url", "%q: want an absolute http(s) URL like https://icpdesk.example.cn", p)
 		}
 	}
+	if cs := c.Console; cs.SessionIdle.Duration < time.Minute || cs.SessionMax.Duration < cs.SessionIdle.Duration || cs.SessionMax.Duration > 30*24*time.Hour {
+		bad("console.session_idle", "%v and console.session_max %v: want at least a minute idle, max no shorter than idle and at most 30 days",
+			cs.SessionIdle.Duration, cs.SessionMax.Duration)
+	}
+	if v := c.Console.SetupLinkValid.Duration; v < 10*time.Minute || v > 30*24*time.Hour {
+		bad("console.setup_link_valid", "%v: want 10 minutes to 30 days", v)
+	}
+	if o := c.Console.OIDC; o.Issuer != "" {
+		if u, err := url.Parse(o.Issuer); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
+			bad("console.oidc.issuer", "%q: want the provider's https URL", o.Issuer)
+		}
+		if strings.TrimSpace(o.ClientID) == "" {
+			bad("console.oidc.client_id", "is empty: the identity provider needs the console's client ID")
+		}
+		if c.HTTP.PublicURL == "" {
+			bad("console.oidc.issuer", "needs [http] public_url: the provider sends staff back to public_url/signin/oidc/callback")
+		}
+	}
+	for _, o := range c.Console.TrustedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("console.trusted_origins", "%q: want an origin like https://proxy.example.cn", o)
+		}
+	}
 	for _, id := range c.Inbox.TrustedAuthServIDs {
 		if strings.TrimSpace(id) == "" || strings.ContainsAny(id, " \t;") {
 			bad("inbox.trusted_authserv_ids", "%q is not an authserv-id (a host name like mx.example.cn)", id)
@@ -471,6 +523,14 @@ func (c *Config) MailDomain() string {
 		return "icpdesk.invalid" // validated at load; unreachable
 	}
 	return addr[strings.LastIndexByte(addr, '@')+1:]
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // StaffLanguage is the language staff emails are written in.

@@ -20,7 +20,11 @@ import (
 	"time"
 
 	"example.com/icpdesk/config"
+	"example.com/icpdesk/console"
 	"example.com/icpdesk/daemon"
+	"example.com/icpdesk/desk"
+	"example.com/icpdesk/inbox"
+	"example.com/icpdesk/password"
 	"example.com/icpdesk/store"
 )
 
@@ -32,6 +36,8 @@ const (
 	WangWu       = "wangwu@example.com"  // individual applicant, a hosting customer
 	Forger       = "wang.wu@example.net" // not a registered address
 	Password     = "icpdesk-demo"        // every demo mailbox's password (loopback only)
+	// The console's demo sign-in: the staff address and the same password.
+	StaffName = "演示员工"
 
 	EnterpriseRef = "BA-2026-000123"
 	IndividualRef = "BA-2026-000124"
@@ -61,6 +67,8 @@ type Demo struct {
 	Daemon *daemon.Daemon
 	Config *config.Config
 	Dir    string
+	// Clock is the demo's time, which the story moves forward.
+	Clock *Clock
 
 	out     io.Writer
 	start   time.Time
@@ -72,7 +80,7 @@ type Demo struct {
 
 // Start builds the environment and starts the daemon.
 func Start(ctx context.Context, opts Options) (*Demo, error) {
-	d := &Demo{out: opts.Out, start: time.Now(), timeout: opts.StepTimeout}
+	d := &Demo{out: opts.Out, start: time.Now(), timeout: opts.StepTimeout, Clock: &Clock{}}
 	if d.out == nil {
 		d.out = io.Discard
 	}
@@ -110,6 +118,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.Mail.Now = d.Clock.Now
 
 	cfg := config.Default()
 	cfg.Desk.Address = DeskAddress
@@ -121,14 +130,20 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	cfg.IMAP.Username = DeskAddress
 	cfg.IMAP.PollInterval = config.Duration{Duration: 5 * time.Second}
 	cfg.IMAP.ReconnectMax = config.Duration{Duration: 5 * time.Second}
+	// Small, so that the demo can show a message too big to read.
+	cfg.IMAP.MaxMessageSize = 1 << 20
 	cfg.Secrets.IMAPPassword = config.Secret(Password)
 	cfg.Secrets.IDSecret = config.Secret(randomHex(32))
 	d.Config = &cfg
 
-	if d.Store, err = store.Open(ctx, cfg.Database.URL, daemon.StoreOptions(&cfg)...); err != nil {
+	if d.Store, err = store.Open(ctx, cfg.Database.URL, append(daemon.StoreOptions(&cfg), store.WithClock(d.Clock.Now))...); err != nil {
 		return nil, err
 	}
 	if _, err := d.Store.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	con, err := d.console(ctx, &cfg, log)
+	if err != nil {
 		return nil, err
 	}
 	// Listened on last: until the daemon owns it, it is ours to close.
@@ -137,7 +152,8 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		return nil, fmt.Errorf("demo HTTP listener: %w", err)
 	}
 	cfg.HTTP.Listen = httpLn.Addr().String()
-	d.Daemon, err = daemon.New(&cfg, d.Store, log, daemon.Options{Listener: httpLn})
+	d.Daemon, err = daemon.New(&cfg, d.Store, log, daemon.Options{Listener: httpLn, Now: d.Clock.Now,
+		Routes: []daemon.Route{{Pattern: "/", Handler: con}}})
 	if err != nil {
 		httpLn.Close()
 		return nil, err
@@ -147,6 +163,34 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	}
 	ok = true
 	return d, nil
+}
+
+// console builds the staff console and its demo sign-in: the staff address
+// with the demo's password.
+func (d *Demo) console(ctx context.Context, cfg *config.Config, log *slog.Logger) (*console.Console, error) {
+	r, err := daemon.Templates(cfg)
+	if err != nil {
+		return nil, err
+	}
+	proc := inbox.NewProcessor(d.Store, inbox.ProcessorConfig{Own: inbox.OwnFromConfig(cfg, r.SubjectPhrases()),
+		AckLimitPerHour: cfg.IMAP.AckLimitPerHour, Auth: inbox.AuthFromConfig(cfg)})
+	con, err := console.New(desk.New(d.Store, proc, cfg.Fingerprinter), console.FromConfig(cfg, r, log))
+	if err != nil {
+		return nil, err
+	}
+	sl, err := console.AddStaff(ctx, d.Store, StaffAddress, StaffName, store.RoleAdmin, "", time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := password.Hash(Password, password.Default)
+	if err != nil {
+		return nil, err
+	}
+	token := strings.TrimPrefix(sl.Link, "/set-password?token=")
+	if _, err := d.Store.SetStaffPassword(ctx, console.HashToken(token), hash); err != nil {
+		return nil, err
+	}
+	return con, nil
 }
 
 // loopback listens on port if it is free, else on any free port.
@@ -209,6 +253,7 @@ func (d *Demo) Connection() string {
 	fmt.Fprintf(&b, "SMTP  127.0.0.1:%d  (plaintext, no authentication needed)\n", d.Mail.SMTPAddr().Port)
 	fmt.Fprintf(&b, "users %s, %s, %s, %s, %s\n", DeskAddress, StaffAddress, ZhangSan, WangWu, Forger)
 	fmt.Fprintf(&b, "password (all) %s\n", Password)
+	fmt.Fprintf(&b, "console http://%s/   sign in as %s, password %s\n", d.Daemon.Addr(), StaffAddress, Password)
 	fmt.Fprintf(&b, "metrics http://%s/metrics   health http://%[1]s/readyz\n", d.Daemon.Addr())
 	fmt.Fprintf(&b, "database %s\n", d.Store.Where())
 	if d.logPath != "" {
@@ -231,11 +276,17 @@ func Run(ctx context.Context, opts Options, exit bool) error {
 		return err
 	}
 	fmt.Fprintf(d.out, "\n%s\n", sum)
+	fmt.Fprintf(d.out, "The desk's work queue, for the console:\n")
+	if err := d.Queue(ctx); err != nil {
+		return err
+	}
 	if exit {
 		return nil
 	}
-	fmt.Fprintf(d.out, "The demo keeps running: mail sent to %s is processed live.\n%s\nPress Ctrl-C to stop.\n", DeskAddress, d.Connection())
-	<-ctx.Done()
+	fmt.Fprintf(d.out, "\nThe demo keeps running on its moved clock (%s): mail sent to %s is processed live, "+
+		"and each message's decision is printed here.\n%s\nPress Ctrl-C to stop.\n",
+		d.Clock.Now().In(d.Store.Policy().Location).Format("2006-01-02 15:04 MST"), DeskAddress, d.Connection())
+	d.PrintDecisions(ctx)
 	fmt.Fprintln(d.out, "\nstopping…")
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-message/charset"
 
 	"example.com/icpdesk/filing"
+	"example.com/icpdesk/password"
 	"example.com/icpdesk/store"
 )
 
@@ -160,4 +161,61 @@ func seq(n uint32) []uint32 {
 		s[i] = uint32(i + 1)
 	}
 	return s
+}
+
+// TestQueue runs the story and then the queue's part: every kind of work
+// item is left open for the console, and a message that arrives after the
+// clock jumped is judged on the moved clock.
+func TestQueue(t *testing.T) {
+	ctx := context.Background()
+	var out strings.Builder
+	d, err := Start(ctx, Options{Out: &out, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close(ctx)
+	if _, err := d.Story(ctx); err != nil {
+		t.Fatalf("story: %v\n%s", err, out.String())
+	}
+	if err := d.Queue(ctx); err != nil {
+		if log, rerr := os.ReadFile(filepath.Join(d.Dir, "icpdesk.log")); rerr == nil {
+			t.Logf("daemon log:\n%s", log)
+		}
+		t.Fatalf("queue: %v\n%s", err, out.String())
+	}
+	counts, err := d.Store.CountOpenWorkItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := map[filing.WorkKind]int{}
+	for _, c := range counts {
+		open[c.Kind] = c.Open
+	}
+	for _, k := range filing.WorkKinds {
+		if open[k] == 0 {
+			t.Errorf("no open %s item", k)
+		}
+	}
+	// 王五's resubmission came after the deadline on the demo's clock.
+	ind, err := d.Store.FilingByRef(ctx, IndividualRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ind.Filing.Late || ind.Filing.Stage != filing.StageProviderReview {
+		t.Errorf("王五's resubmission after the clock jump: stage %s, late %v", ind.Filing.Stage, ind.Filing.Late)
+	}
+	if !strings.Contains(out.String(), "decision late_resubmission") {
+		t.Errorf("the timeline does not say the resubmission was late:\n%s", out.String())
+	}
+	// The demo's console sign-in works.
+	u, err := d.Store.StaffUserByEmail(ctx, StaffAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := password.Verify(Password, u.PasswordHash); !ok || err != nil {
+		t.Errorf("the demo sign-in's password does not match: %v", err)
+	}
+	if !strings.Contains(d.Connection(), "sign in as "+StaffAddress+", password "+Password) {
+		t.Errorf("the connection text lacks the sign-in:\n%s", d.Connection())
+	}
 }

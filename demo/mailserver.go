@@ -34,6 +34,10 @@ type MailServer struct {
 	smtpLn   net.Listener
 	password string
 
+	// Now gives each delivery its arrival time (the demo's clock); nil:
+	// real time.
+	Now func() time.Time
+
 	mu         sync.Mutex
 	deliveries []Delivery
 	changed    chan struct{} // closed and replaced at every delivery
@@ -120,7 +124,11 @@ func (m *MailServer) Deliver(from string, to []string, raw []byte) error {
 		if u == nil {
 			return fmt.Errorf("no mailbox %s", rcpt)
 		}
-		if _, err := u.Append("INBOX", literal{bytes.NewReader(raw)}, &imap.AppendOptions{Time: time.Now()}); err != nil {
+		at := time.Now()
+		if m.Now != nil {
+			at = m.Now()
+		}
+		if _, err := u.Append("INBOX", literal{bytes.NewReader(raw)}, &imap.AppendOptions{Time: at}); err != nil {
 			return fmt.Errorf("deliver to %s: %w", rcpt, err)
 		}
 		m.mu.Lock()

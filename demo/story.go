@@ -28,12 +28,12 @@ func (d *Demo) Story(ctx context.Context) (string, error) {
 		return "", err
 	}
 	change := func(ref string, req filing.Request) (store.ChangeResult, error) {
-		req.Actor, req.At = filing.ActorStaff, time.Now()
+		req.Actor, req.At = filing.ActorStaff, d.Clock.Now()
 		return st.ChangeStage(ctx, store.ChangeRequest{Ref: ref, Request: req, ActorName: "demo-staff"})
 	}
 
 	// 1. Accounts.
-	acct, err := filing.NewAccount(ZhangSan, "张三", filing.LangChinese, false, time.Now())
+	acct, err := filing.NewAccount(ZhangSan, "张三", filing.LangChinese, false, d.Clock.Now())
 	if err != nil {
 		return "", err
 	}
@@ -47,7 +47,7 @@ func (d *Demo) Story(ctx context.Context) (string, error) {
 	if _, err := d.waitEmail(ctx, "", filing.EmailAccountApproved, ZhangSan); err != nil {
 		return "", err
 	}
-	cust, err := filing.NewAccount(WangWu, "王五", filing.LangEnglish, true, time.Now())
+	cust, err := filing.NewAccount(WangWu, "王五", filing.LangEnglish, true, d.Clock.Now())
 	if err != nil {
 		return "", err
 	}
@@ -158,11 +158,14 @@ func (d *Demo) Story(ctx context.Context) (string, error) {
 	d.say("a message from %s asks to re-review %s: decision %s, the filing stays %s", Forger, IndividualRef, in.Decision, f.Filing.Stage)
 	d.detail("the registered address %s is told instead: %s", WangWu, warn.Subject)
 
-	// 7. The clock moves past 王五's deadline. Only the clock given to the
-	// jobs jumps, not the watcher's: the desk mailbox, empty now, is noted
-	// as read up to then, or the sweep would rightly wait for the watcher
-	// to read it before calling anything late.
+	// 7. The clock moves past 王五's deadline: the demo's one clock, so the
+	// jobs, the mailer, the store and the mail server's arrival times all
+	// move, and mail that arrives from now on is judged on the new time.
+	// The desk mailbox, empty now, is noted as read up to then, or the sweep
+	// would rightly wait for the watcher to read it before calling anything
+	// late.
 	later := f.Filing.Deadline.Add(2 * time.Hour)
+	d.Clock.Set(later)
 	if err := st.MarkCaughtUp(ctx, d.Config.IMAP.Mailbox, 0, later); err != nil {
 		return "", err
 	}

@@ -28,6 +28,9 @@ const (
 	EmailResubmissionUndone  EmailKind = "resubmission_undone"   // our mistake: the filing still awaits the resubmission
 	EmailAccountEmailChanged EmailKind = "account_email_changed" // sent to both the old and the new address
 	EmailChecklistUpdated    EmailKind = "checklist_updated"     // the filing's data changed: the corrected materials list
+	// EmailStaffSetPassword carries a console set-password link to a member
+	// of staff; the link travels in Notice.Password, erased once sent.
+	EmailStaffSetPassword EmailKind = "staff_set_password"
 )
 
 // EmailKinds lists every kind, in the order of the process.
@@ -38,7 +41,7 @@ var EmailKinds = []EmailKind{
 	EmailUnverifiedSender, EmailDeadlineReminder, EmailDeadlinePassed,
 	EmailStaffAlert, EmailStaffDigest,
 	EmailStaffReply, EmailDeadlineExtended, EmailFilingWithdrawn, EmailLateAccepted, EmailLateDeclined,
-	EmailResubmissionUndone, EmailAccountEmailChanged, EmailChecklistUpdated,
+	EmailResubmissionUndone, EmailAccountEmailChanged, EmailChecklistUpdated, EmailStaffSetPassword,
 }
 
 // Valid reports whether k is a known kind.

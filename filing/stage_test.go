@@ -178,8 +178,8 @@ func TestEmailKinds(t *testing.T) {
 			t.Errorf("%s not valid", k)
 		}
 	}
-	if len(EmailKinds) != 22 {
-		t.Errorf("%d kinds, want 22", len(EmailKinds))
+	if len(EmailKinds) != 23 {
+		t.Errorf("%d kinds, want 23", len(EmailKinds))
 	}
 	if EmailKind("welcome").Valid() || EmailKind("").Valid() {
 		t.Error("unknown kinds are valid")

@@ -218,6 +218,7 @@ var kindLabels = map[filing.EmailKind]filing.Text{
 	filing.EmailResubmissionUndone:     {Zh: "更正重新提交记录", En: "resubmission record corrected"},
 	filing.EmailAccountEmailChanged:    {Zh: "帐号邮箱变更", En: "account email changed"},
 	filing.EmailChecklistUpdated:       {Zh: "资料清单更新", En: "checklist updated"},
+	filing.EmailStaffSetPassword:       {Zh: "工作台设置密码", En: "console set-password link"},
 }
 
 // KindLabel names an email kind for people: "备案成功" / "filing approved".

@@ -43,6 +43,8 @@ func samples(k filing.EmailKind, lang filing.Language) []filing.Notice {
 		minimal.Reason = "reason"
 	case filing.EmailAccountEmailChanged:
 		minimal.OldEmail, minimal.NewEmail = "applicant@example.cn", "new@example.cn"
+	case filing.EmailStaffSetPassword:
+		minimal.Password, minimal.Deadline = "https://icpdesk.example.cn/set-password?token=sample-token", &deadline
 	case filing.EmailChecklistUpdated:
 		minimal.Materials = materials
 		minimal.Changes = []filing.FieldChange{{Field: "website.name", Old: "a", New: "b"}}
@@ -59,6 +61,9 @@ func samples(k filing.EmailKind, lang filing.Language) []filing.Notice {
 	full.ReturnedAt, full.Deadline, full.PreviousDeadline = &at, &deadline, &previous
 	full.Late, full.Overdue = true, true
 	full.ICPNumber, full.Password = "浙ICP备12345678号-1", "secret"
+	if k == filing.EmailStaffSetPassword {
+		full.Password, full.Reference = minimal.Password, "" // never about a filing
+	}
 	full.Materials = append(append([]filing.Material(nil), materials...), filing.Material{Key: "domain_certificate", Copies: 2,
 		Name: filing.Text{Zh: "域名证书", En: "Domain certificate"}, Note: filing.Text{Zh: "注", En: "note"}})
 	full.RuleProblems = []filing.Problem{{Code: "x", Message: filing.Text{Zh: "问题", En: "problem"}}}

@@ -109,6 +109,10 @@ func notice(t testing.TB, k filing.EmailKind, lang filing.Language) filing.Notic
 		n.ReturnReason = "网站名称与网站内容不符,请修改网站名称。"
 	case filing.EmailFilingSentToBureau:
 		n.Stage = filing.StageBureauReview
+	case filing.EmailStaffSetPassword:
+		n.Reference, n.SubjectType, n.SubjectName, n.WebsiteName, n.Domains = "", "", "", "", nil
+		n.To, n.ToName, n.Deadline = "wangfang@example.cn", "王芳", &d
+		n.Password = "https://icpdesk.example.cn/set-password?token=Xq7pL2mYv9"
 	case filing.EmailFilingApproved:
 		n.Stage = filing.StageApproved
 		n.ICPNumber = "浙ICP备12345678号-1"

@@ -199,7 +199,7 @@ type filingRow struct {
 func aboutFiling(k filing.EmailKind) bool {
 	switch k {
 	case filing.EmailAccountApproved, filing.EmailAccountRejected, filing.EmailAccountEmailChanged,
-		filing.EmailStaffAlert, filing.EmailStaffDigest, filing.EmailStaffReply:
+		filing.EmailStaffAlert, filing.EmailStaffDigest, filing.EmailStaffReply, filing.EmailStaffSetPassword:
 		return false
 	}
 	return true
@@ -438,6 +438,9 @@ func requireFields(n filing.Notice, v *view) error {
 	case filing.EmailAccountEmailChanged:
 		need(v.OldEmail != "", "old_email")
 		need(v.NewEmail != "" && !strings.EqualFold(OneLine(n.NewEmail), v.OldEmail), "new_email")
+	case filing.EmailStaffSetPassword:
+		need(strings.HasPrefix(v.Password, "http"), "password (the set-password link)")
+		need(v.Deadline != "", "deadline")
 	case filing.EmailChecklistUpdated:
 		need(len(v.Changes) > 0, "changes")
 		need(len(v.Materials) > 0, "materials")

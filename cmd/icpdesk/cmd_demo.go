@@ -22,7 +22,7 @@ func (a *app) demoCommand() *cobra.Command {
 	f.BoolVar(&df.exit, "exit", false, "exit after the story instead of serving on")
 	f.IntVar(&df.imapPort, "imap-port", 1143, "IMAP `PORT` (a free one if taken)")
 	f.IntVar(&df.smtpPort, "smtp-port", 1025, "SMTP `PORT` (a free one if taken)")
-	f.IntVar(&df.httpPort, "http-port", 8080, "metrics and health `PORT` (a free one if taken)")
+	f.IntVar(&df.httpPort, "http-port", 8080, "console, metrics and health `PORT` (a free one if taken)")
 	f.BoolVar(&df.verbose, "verbose", false, "write the daemon's log to stderr instead of a file")
 	return c
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"example.com/icpdesk/api"
+	"example.com/icpdesk/console"
 	"example.com/icpdesk/daemon"
 )
 
@@ -57,8 +58,13 @@ func runServe(ctx context.Context, a *app) error {
 		return err
 	}
 	apiHandler := api.New(svc, api.Options{MaxBody: cfg.HTTP.APIMaxBody, Log: log.With("service", "api")})
+	con, err := a.console(ctx, log)
+	if err != nil {
+		return err
+	}
 	d, err := daemon.New(cfg, s, log, daemon.Options{Routes: []daemon.Route{
 		{Pattern: api.Prefix + "/", Handler: apiHandler, Listen: cfg.HTTP.APIListen},
+		{Pattern: "/", Handler: con},
 	}})
 	if err != nil {
 		return err
@@ -73,6 +79,23 @@ func runServe(ctx context.Context, a *app) error {
 	}
 	<-ctx.Done()
 	return shutdown(a, d, log, sigs)
+}
+
+// console builds the staff console over the staff actions' service.
+func (a *app) console(ctx context.Context, log *slog.Logger) (*console.Console, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	svc, err := a.desk(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.templates()
+	if err != nil {
+		return nil, err
+	}
+	return console.New(svc, console.FromConfig(cfg, r, log))
 }
 
 // shutdown stops the daemon gracefully; a second signal exits at once.

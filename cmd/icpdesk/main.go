@@ -67,6 +67,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.mailCommand(),
 		a.jobsCommand(),
 		a.digestCommand(),
+		a.staffCommand(),
 		a.serveCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
