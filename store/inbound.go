@@ -97,6 +97,9 @@ func (t *Tx) RecordInbound(ctx context.Context, m InboundMessage) (id int64, ins
 // failure leaves the transaction to be rolled back (or the savepoint it
 // runs in), and the caller records the messages one by one instead.
 func (t *Tx) RecordInboundBatch(ctx context.Context, ms []InboundMessage) (map[string]int64, error) {
+	if t.s.dialect == Postgres && len(ms) >= copyInboundMin {
+		return t.copyInbound(ctx, ms)
+	}
 	out := map[string]int64{}
 	const cols = 29
 	for len(ms) > 0 {
