@@ -16,3 +16,9 @@ ALTER TABLE inbound_messages DROP COLUMN moved_at;
 -- (filing_id IS NULL) uses inbound_filing_idx, and every index is written
 -- for each message received.
 DROP INDEX inbound_decision_idx;
+
+-- The one query by sender counts the acknowledgements sent to it
+-- (InboundAcksSince: ack = 'queued'); most messages get none, and need no
+-- entry in this index.
+DROP INDEX inbound_sender_idx;
+CREATE INDEX inbound_acks_idx ON inbound_messages (sender, created_at) WHERE ack = 'queued';
