@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"example.com/icpdesk/filing"
 	"example.com/icpdesk/filing/filingtest"
 	"example.com/icpdesk/inbox/inboxtest"
+	"example.com/icpdesk/internal/benchrun"
 	"example.com/icpdesk/mailparse/mailtest"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
@@ -36,11 +38,15 @@ func benchServer(b *testing.B) *inboxtest.Server {
 // benchStore is PostgreSQL when ICPDESK_TEST_POSTGRES_URL is set (the
 // target is stated for it), else SQLite.
 func benchStore(b *testing.B) *store.Store {
-	d := store.SQLite
+	return storetest.Open(b, storeDialect(), store.WithStaff([]string{staffAddr}, filing.LangChinese), store.WithMessageIDDomain("example.cn"))
+}
+
+// storeDialect is the dialect the benchmarks use.
+func storeDialect() store.Dialect {
 	if os.Getenv(storetest.EnvPostgres) != "" {
-		d = store.Postgres
+		return store.Postgres
 	}
-	return storetest.Open(b, d, store.WithStaff([]string{staffAddr}, filing.LangChinese), store.WithMessageIDDomain("example.cn"))
+	return store.SQLite
 }
 
 // backlog is a realistic mix of about 20 KB Chinese messages to a desk
@@ -89,7 +95,9 @@ func backlog(b *testing.B, st *store.Store, n int) [][]byte {
 			notices = append(notices, r.MessageID)
 		}
 	}
-	para := strings.Repeat("您好，我们已按照退回意见修改了网站名称和主体信息，核验单已重新签字盖章，请重新审核。谢谢！\n", 70) // ~20 KB
+	// 160 lines: about 20 KB as UTF-8 and as base64 of GBK (the benchmark
+	// prints the real average, bounces included).
+	para := strings.Repeat("您好，我们已按照退回意见修改了网站名称和主体信息，核验单已重新签字盖章，请重新审核。谢谢！\n", 160)
 	rng := rand.New(rand.NewPCG(1, 2))
 	out := make([][]byte, n)
 	for i := range out {
@@ -151,70 +159,121 @@ func rawFetch(b *testing.B, srv *inboxtest.Server, batch int) (int, time.Duratio
 	return n, time.Since(start)
 }
 
-// BenchmarkIngestBacklog prints the backlog ingest rate (fetch, parse,
-// link, commit, move) beside the raw FETCH rate of the same messages from
-// the same server, and their ratio (docs/architecture.md target: ≥ 25 % on PostgreSQL).
+// BenchmarkIngestBacklog measures a backlog pass (fetch, parse, link,
+// commit, move) on the same messages as its two limits, in the same run,
+// each several times (internal/benchrun): raw UID FETCH of the bodies, the
+// physical floor, and the plain fetch+COPY+STORE+MOVE program of
+// bench_plain_test.go, the limit the target is stated against (issue 14:
+// ingest ≥ 1.2× the plain program on PostgreSQL).
 func BenchmarkIngestBacklog(b *testing.B) {
 	const n = 5000
+	runs := benchrun.Runs()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
+		fmt.Println(benchrun.Header("inbox backlog ingest"))
 		srv := benchServer(b)
-		st := benchStore(b)
-		msgs := backlog(b, st, n)
-		srv.AppendMany(b, srv.Mailbox, msgs)
-		cfg := Config{Host: srv.BackendHost(), Port: srv.BackendPort(), Security: "none", Username: srv.User, Password: config.Secret(srv.Pass),
-			Mailbox: srv.Mailbox, ProcessedMailbox: srv.Processed, AckLimitPerHour: 3, Batch: benchBatch(),
-			Own: Own{Addresses: []string{"icp@example.cn", staffAddr}, MessageIDDomain: "example.cn"}}
-		w, err := NewWatcher(st, cfg)
-		if err != nil {
-			b.Fatal(err)
+		pdb := plainDB(b)
+		raw := benchrun.Samples{Name: "raw UID FETCH BODY.PEEK[]", Work: n}
+		plain := benchrun.Samples{Name: "plain fetch+COPY+STORE+MOVE", Work: n}
+		ingest := benchrun.Samples{Name: "icpdesk", Work: n}
+		var bytes int
+		var sum Summary
+		var dialect store.Dialect
+		for k := 0; k < runs; k++ {
+			st := benchStore(b)
+			dialect = st.Dialect()
+			msgs := backlog(b, st, n)
+			bytes = 0
+			for _, m := range msgs {
+				bytes += len(m)
+			}
+			srv.AppendMany(b, srv.Mailbox, msgs)
+			msgs = nil
+			cfg := Config{Host: srv.BackendHost(), Port: srv.BackendPort(), Security: "none", Username: srv.User, Password: config.Secret(srv.Pass),
+				Mailbox: srv.Mailbox, ProcessedMailbox: srv.Processed, AckLimitPerHour: 3, Batch: benchBatch(),
+				Own: Own{Addresses: []string{"icp@example.cn", staffAddr}, MessageIDDomain: "example.cn"}}
+			w, err := NewWatcher(st, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rawFetch(b, srv, benchBatch()) // warm the server's caches for every subject
+			fetched, rawTime := rawFetch(b, srv, benchBatch())
+			if fetched != n {
+				b.Fatalf("raw fetched %d, want %d", fetched, n)
+			}
+			raw.Add(rawTime)
+			if pdb != nil {
+				if _, err := pdb.Exec(`TRUNCATE plain_inbound`); err != nil {
+					b.Fatal(err)
+				}
+				runtime.GC()
+				stored, d := plainIngest(b, srv, pdb, benchBatch())
+				if stored != n {
+					b.Fatalf("plain program stored %d, want %d", stored, n)
+				}
+				plain.Add(d)
+				moveAllBack(b, srv)
+			}
+			runtime.GC()
+			b.StartTimer()
+			start := time.Now()
+			sum, err = w.PollOnce(context.Background())
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if sum.Recorded != n || sum.Moved != n {
+				b.Fatalf("ingested %+v, want %d", sum, n)
+			}
+			if p := w.Stats().Panics; p > 0 {
+				b.Fatalf("%d panics", p)
+			}
+			ingest.Add(elapsed)
+			emptyMailbox(b, srv, srv.Processed)
 		}
-		rawFetch(b, srv, benchBatch()) // warm the server's caches for both runs
-		fetched, rawTime := rawFetch(b, srv, benchBatch())
-		b.StartTimer()
-		start := time.Now()
-		sum, err := w.PollOnce(context.Background())
-		elapsed := time.Since(start)
-		b.StopTimer()
-		if err != nil {
-			b.Fatal(err)
+		toRaw := benchrun.RateRatio(ingest, raw)
+		b.ReportMetric(ingest.Rate(ingest.Min()), "msgs/s")
+		b.ReportMetric(100*toRaw, "%-of-raw")
+		fmt.Printf("  %d messages, %.1f KB on average (Chinese text, GBK and UTF-8, plain and HTML; bounces), batch %d, %s on %s\n",
+			n, float64(bytes)/float64(n)/1000, benchBatch(), dialect, srv.Kind)
+		fmt.Printf("  limit  %-30s %s\n", raw.Name+":", raw.RateString("msgs"))
+		if pdb != nil {
+			fmt.Printf("  limit  %-30s %s\n", plain.Name+":", plain.RateString("msgs"))
 		}
-		if sum.Recorded != n || sum.Moved != n || fetched != n {
-			b.Fatalf("ingested %+v, raw fetched %d, want %d", sum, fetched, n)
+		fmt.Printf("  subject %-29s %s\n", ingest.Name+":", ingest.RateString("msgs"))
+		fmt.Printf("  icpdesk on minima: %.1f %% of raw FETCH (floor; issue 14 put the current design's ceiling near 11–14 %%)\n", 100*toRaw)
+		if pdb != nil {
+			toPlain := benchrun.RateRatio(ingest, plain)
+			b.ReportMetric(toPlain, "x-plain")
+			fmt.Printf("  icpdesk on minima: %.2f× the plain program (target ≥ 1.2×): %s\n", toPlain, benchrun.Verdict(toPlain >= 1.2))
+		} else {
+			fmt.Printf("  the plain program runs on PostgreSQL only: set %s\n", storetest.EnvPostgres)
 		}
-		if p := w.Stats().Panics; p > 0 {
-			b.Fatalf("%d panics", p)
-		}
-		rawRate := float64(fetched) / rawTime.Seconds()
-		rate := float64(n) / elapsed.Seconds()
-		b.ReportMetric(rate, "msgs/s")
-		b.ReportMetric(rawRate, "raw-fetch-msgs/s")
-		b.ReportMetric(100*rate/rawRate, "%-of-raw")
-		fmt.Printf("inbox backlog (%s, %s): %d messages of ~20 KB in %v: %.0f msgs/s; raw UID FETCH BODY.PEEK[] %.0f msgs/s (%v); ingest = %.1f %% of raw (target ≥ 25 %%)\n",
-			srv.Kind, st.Dialect(), n, elapsed.Round(time.Millisecond), rate, rawRate, rawTime.Round(time.Millisecond), 100*rate/rawRate)
-		fmt.Printf("inbox backlog decisions: %v\n", sum.ByDecision)
+		fmt.Printf("  decisions of the last pass: %v\n", sum.ByDecision)
 	}
 }
 
 // BenchmarkIdleLatency prints the time from APPEND to committed for single
-// messages while the watcher waits in IDLE (p50, p99), beside the server's
-// own IDLE notification delay measured by a bare client (the limit).
+// messages while the watcher waits in IDLE, beside the server's own IDLE
+// notification delay measured by a bare client (the limit). Both are
+// measured in rounds, alternating, and each round's p50 is a sample
+// (internal/benchrun); the verdict compares the minima of the p50s.
 func BenchmarkIdleLatency(b *testing.B) {
-	samples := 200
+	perRound := 40
 	if os.Getenv(inboxtest.EnvDovecot) != "" {
-		samples = 60 // Dovecot notifies about 0.5 s after the APPEND
+		perRound = 12 // Dovecot notifies about 0.5 s after the APPEND
 	}
+	runs := benchrun.Runs()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
+		fmt.Println(benchrun.Header("inbox APPEND→committed under IDLE"))
 		srv := benchServer(b)
 		st := benchStore(b)
 		acct, _ := filing.NewAccount("zhangsan@example.cn", "张三", filing.LangChinese, true, st.Now())
 		if _, err := st.CreateAccount(context.Background(), acct, "bench"); err != nil {
 			b.Fatal(err)
 		}
-
-		// The limit: a bare client in IDLE, from APPEND to EXISTS.
-		notify := idleNotifyDelays(b, srv, samples)
 
 		var mu sync.Mutex
 		committed := map[string]chan time.Time{}
@@ -236,48 +295,63 @@ func BenchmarkIdleLatency(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- w.Run(ctx) }()
-		for deadline := time.Now().Add(30 * time.Second); !w.Status().Idle; time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				b.Fatal("the watcher never reached IDLE")
-			}
-		}
-		app := newAppender(b, srv)
-		var lat []time.Duration
-		b.StartTimer()
-		for k := 0; k < samples; k++ {
-			id := fmt.Sprintf("lat-%d@mail.example.com", k)
-			ch := make(chan time.Time, 1)
-			mu.Lock()
-			committed[id] = ch
-			mu.Unlock()
-			raw := mailtest.Mail{From: "zhangsan@example.cn", Subject: "问题", MessageID: id, Body: []byte("请问备案进度？")}.Bytes()
-			start := time.Now()
-			app.append(raw)
-			select {
-			case at := <-ch:
-				lat = append(lat, at.Sub(start))
-			case <-time.After(30 * time.Second):
-				b.Fatalf("message %d never committed", k)
-			}
-			// Let the move finish and IDLE resume before the next one.
-			for deadline := time.Now().Add(10 * time.Second); !w.Status().Idle; time.Sleep(time.Millisecond) {
+		waitIdle := func(d time.Duration) {
+			for deadline := time.Now().Add(d); !w.Status().Idle; time.Sleep(time.Millisecond) {
 				if time.Now().After(deadline) {
-					b.Fatal("the watcher did not return to IDLE")
+					b.Fatal("the watcher did not reach IDLE")
 				}
 			}
 		}
-		b.StopTimer()
+		waitIdle(30 * time.Second)
+		app := newAppender(b, srv)
+		notify50 := benchrun.Samples{Name: "server's IDLE notification p50"}
+		ingest50 := benchrun.Samples{Name: "APPEND→committed p50"}
+		var allNotify, allLat []time.Duration
+		seq := 0
+		for r := 0; r < runs; r++ {
+			// The limit: a bare client in IDLE, from APPEND to EXISTS.
+			notify := idleNotifyDelays(b, srv, perRound)
+			notify50.Add(percentile(notify, 50))
+			allNotify = append(allNotify, notify...)
+			waitIdle(10 * time.Second)
+			var lat []time.Duration
+			b.StartTimer()
+			for k := 0; k < perRound; k++ {
+				id := fmt.Sprintf("lat-%d@mail.example.com", seq)
+				seq++
+				ch := make(chan time.Time, 1)
+				mu.Lock()
+				committed[id] = ch
+				mu.Unlock()
+				raw := mailtest.Mail{From: "zhangsan@example.cn", Subject: "问题", MessageID: id, Body: []byte("请问备案进度？")}.Bytes()
+				start := time.Now()
+				app.append(raw)
+				select {
+				case at := <-ch:
+					lat = append(lat, at.Sub(start))
+				case <-time.After(30 * time.Second):
+					b.Fatalf("message %d never committed", k)
+				}
+				// Let the move finish and IDLE resume before the next one.
+				waitIdle(10 * time.Second)
+			}
+			b.StopTimer()
+			ingest50.Add(percentile(lat, 50))
+			allLat = append(allLat, lat...)
+		}
 		app.close()
 		cancel()
 		<-done
-		p50, p99 := percentile(lat, 50), percentile(lat, 99)
-		n50, n99 := percentile(notify, 50), percentile(notify, 99)
-		b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
+		p99, n99 := percentile(allLat, 99), percentile(allNotify, 99)
+		over := ingest50.Min() - notify50.Min()
+		b.ReportMetric(float64(ingest50.Min().Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
-		b.ReportMetric(float64(n50.Microseconds())/1000, "idle-notify-p50-ms")
-		fmt.Printf("inbox APPEND→committed under IDLE (%s, %s, %d messages): p50 %v, p99 %v; the server's own IDLE notification: p50 %v, p99 %v (target: p50 ≤ notification + 50 ms, p99 < 1 s)\n",
-			srv.Kind, st.Dialect(), samples, p50.Round(100*time.Microsecond), p99.Round(100*time.Microsecond),
-			n50.Round(100*time.Microsecond), n99.Round(100*time.Microsecond))
+		b.ReportMetric(float64(notify50.Min().Microseconds())/1000, "idle-notify-p50-ms")
+		fmt.Printf("  %s, %s; %d rounds of %d messages each\n", srv.Kind, st.Dialect(), runs, perRound)
+		fmt.Printf("  limit   %-32s %s; p99 over all rounds %v\n", notify50.Name+":", notify50.TimeString(), n99.Round(100*time.Microsecond))
+		fmt.Printf("  subject %-32s %s; p99 over all rounds %v\n", ingest50.Name+":", ingest50.TimeString(), p99.Round(100*time.Microsecond))
+		fmt.Printf("  on minima: p50 %v over the notification (target ≤ 50 ms): %s; p99 %v (target < 1 s): %s\n",
+			over.Round(100*time.Microsecond), benchrun.Verdict(over <= 50*time.Millisecond), p99.Round(100*time.Microsecond), benchrun.Verdict(p99 < time.Second))
 	}
 }
 

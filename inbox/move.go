@@ -178,10 +178,12 @@ func (s *session) moveRecorded(ctx context.Context, j moveJob, sum *Summary) err
 func (s *session) move(ctx context.Context, uids []uint32, unread map[uint32]bool) error {
 	cfg := s.w.cfg
 	set := make(imap.UIDSet, 0, len(uids))
-	var seen imap.UIDSet
+	var seen, unseen imap.UIDSet
 	for _, u := range uids {
 		set.AddNum(imap.UID(u))
-		if !unread[u] {
+		if unread[u] {
+			unseen.AddNum(imap.UID(u))
+		} else {
 			seen.AddNum(imap.UID(u))
 		}
 	}
@@ -193,12 +195,16 @@ func (s *session) move(ctx context.Context, uids []uint32, unread map[uint32]boo
 			return s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: f}, nil).Close()
 		})
 	}
+	// One STORE for the messages read and tagged (most of a backlog), one
+	// for those left unread: each STORE costs the server an index update.
+	readFlags := []imap.Flag{imap.FlagSeen}
 	if s.keywords {
-		if err := storeFlags(set, []imap.Flag{processedKeyword}); err != nil {
+		readFlags = append(readFlags, processedKeyword)
+		if err := storeFlags(unseen, []imap.Flag{processedKeyword}); err != nil {
 			return err
 		}
 	}
-	if err := storeFlags(seen, []imap.Flag{imap.FlagSeen}); err != nil {
+	if err := storeFlags(seen, readFlags); err != nil {
 		return err
 	}
 	caps := s.caps

@@ -67,8 +67,13 @@ type InboundMessage struct {
 
 const inboundColumns = `i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.sender, i.subject, i.received_at,
 	i.classification, i.decision, i.linked_by, i.filing_id, COALESCE(f.reference, '') AS filing_ref, i.sender_verified,
-	i.ack, i.oversize, i.size, i.attachments, i.note, i.error, i.moved_at, i.created_at,
+	i.ack, i.oversize, i.size, i.attachments, i.note, i.error, mv.moved_at, i.created_at,
 	i.own_text, i.acts, i.authenticated, i.auth_note, i.needs_reply, i.header_info, i.thread_refs, i.attachment_info`
+
+// inboundFrom is the FROM clause inboundColumns are read from: the message,
+// its filing, and when it was moved out of the mailbox (inbound_moves, so
+// that noting the move does not rewrite the message's row).
+const inboundFrom = ` FROM inbound_messages i LEFT JOIN filings f ON f.id = i.filing_id LEFT JOIN inbound_moves mv ON mv.inbound_id = i.id`
 
 // RecordInbound records a received message in the caller's transaction. It
 // returns inserted=false, and writes nothing, when the message is already
@@ -92,6 +97,9 @@ func (t *Tx) RecordInbound(ctx context.Context, m InboundMessage) (id int64, ins
 // failure leaves the transaction to be rolled back (or the savepoint it
 // runs in), and the caller records the messages one by one instead.
 func (t *Tx) RecordInboundBatch(ctx context.Context, ms []InboundMessage) (map[string]int64, error) {
+	if t.s.dialect == Postgres && len(ms) >= copyInboundMin {
+		return t.copyInbound(ctx, ms)
+	}
 	out := map[string]int64{}
 	const cols = 29
 	for len(ms) > 0 {
@@ -175,7 +183,7 @@ func (t *Tx) SetInboundDecision(ctx context.Context, id int64, d InboundDecision
 // until the transaction ends (staff linking it).
 func (t *Tx) InboundForUpdate(ctx context.Context, id int64) (InboundMessage, error) {
 	var m InboundMessage
-	q := `SELECT ` + inboundColumns + `, i.body_text FROM inbound_messages i LEFT JOIN filings f ON f.id = i.filing_id WHERE i.id = ?`
+	q := `SELECT ` + inboundColumns + `, i.body_text` + inboundFrom + ` WHERE i.id = ?`
 	if t.s.dialect == Postgres {
 		q += ` FOR UPDATE OF i`
 	}
@@ -206,8 +214,7 @@ func (s *Store) InboundIDByMessageID(ctx context.Context, messageID string) (int
 // InboundByID reads one recorded message with its text and raw bytes.
 func (s *Store) InboundByID(ctx context.Context, id int64) (InboundMessage, error) {
 	var m InboundMessage
-	err := s.db.GetContext(ctx, &m, s.db.Rebind(`SELECT `+inboundColumns+`, i.body_text, i.raw
-		FROM inbound_messages i LEFT JOIN filings f ON f.id = i.filing_id WHERE i.id = ?`), id)
+	err := s.db.GetContext(ctx, &m, s.db.Rebind(`SELECT `+inboundColumns+`, i.body_text, i.raw`+inboundFrom+` WHERE i.id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("inbound message %d: %w", id, ErrNotFound)
 	}
@@ -231,7 +238,7 @@ type InboundFilter struct {
 
 // ListInbound returns recorded messages without their text, newest first.
 func (s *Store) ListInbound(ctx context.Context, f InboundFilter) ([]InboundMessage, error) {
-	q := `SELECT ` + inboundColumns + ` FROM inbound_messages i LEFT JOIN filings f ON f.id = i.filing_id WHERE 1 = 1`
+	q := `SELECT ` + inboundColumns + inboundFrom + ` WHERE 1 = 1`
 	var args []any
 	if f.Unlinked {
 		q += ` AND i.filing_id IS NULL AND i.decision = 'unmatched'`
@@ -294,8 +301,11 @@ func (s *Store) RecordedUIDs(ctx context.Context, mailbox string, uidValidity ui
 // numbered under uidValidity) not yet noted as moved out of it.
 func (s *Store) UnmovedUIDs(ctx context.Context, mailbox string, uidValidity uint32) ([]uint32, error) {
 	var uids []int64
-	if err := s.db.SelectContext(ctx, &uids, s.db.Rebind(`SELECT uid FROM inbound_messages
-		WHERE mailbox = ? AND uidvalidity = ? AND moved_at IS NULL`), mailbox, int64(uidValidity)); err != nil {
+	// Only at a connection's first pass; it reads the mailbox's keys in
+	// the unique index and the moves' primary key, not the rows.
+	if err := s.db.SelectContext(ctx, &uids, s.db.Rebind(`SELECT i.uid FROM inbound_messages i
+		WHERE i.mailbox = ? AND i.uidvalidity = ?
+		AND NOT EXISTS (SELECT 1 FROM inbound_moves mv WHERE mv.inbound_id = i.id)`), mailbox, int64(uidValidity)); err != nil {
 		return nil, fmt.Errorf("find messages not moved: %w", err)
 	}
 	out := make([]uint32, len(uids))
@@ -316,7 +326,8 @@ func (s *Store) MarkInboundMoved(ctx context.Context, mailbox string, uidValidit
 			chunk[i] = int64(u)
 		}
 		uids = uids[n:]
-		q, args, err := sqlx.In(`UPDATE inbound_messages SET moved_at = ? WHERE mailbox = ? AND uidvalidity = ? AND uid IN (?) AND moved_at IS NULL`,
+		q, args, err := sqlx.In(`INSERT INTO inbound_moves (inbound_id, moved_at) SELECT id, ? FROM inbound_messages
+			WHERE mailbox = ? AND uidvalidity = ? AND uid IN (?) ON CONFLICT DO NOTHING`,
 			dbTime(at), mailbox, int64(uidValidity), chunk)
 		if err != nil {
 			return fmt.Errorf("mark moved: %w", err)
@@ -329,7 +340,8 @@ func (s *Store) MarkInboundMoved(ctx context.Context, mailbox string, uidValidit
 		n := min(len(messageIDs), 500)
 		chunk := messageIDs[:n]
 		messageIDs = messageIDs[n:]
-		q, args, err := sqlx.In(`UPDATE inbound_messages SET moved_at = ? WHERE message_id IN (?) AND moved_at IS NULL`, dbTime(at), chunk)
+		q, args, err := sqlx.In(`INSERT INTO inbound_moves (inbound_id, moved_at) SELECT id, ? FROM inbound_messages
+			WHERE message_id IN (?) ON CONFLICT DO NOTHING`, dbTime(at), chunk)
 		if err != nil {
 			return fmt.Errorf("mark moved: %w", err)
 		}

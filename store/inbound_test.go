@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -188,6 +189,67 @@ func TestInboundRecordOnce(t *testing.T) {
 		}
 		if got, _ := s.InboundByID(ctx, id2); got.FilingRef != "BA-2026-000101" || got.LinkedBy != "staff" || got.Decision != "correspondence" {
 			t.Fatalf("after decision %+v", got)
+		}
+	})
+}
+
+// TestInboundRecordBatch records a backlog-sized batch (COPY on
+// PostgreSQL, a multi-row INSERT on SQLite) holding messages already
+// recorded by Message-ID and by UID, and two copies of one message: each
+// is left out as ON CONFLICT DO NOTHING would, and the rest read back whole.
+func TestInboundRecordBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := inbSetup(t, s)
+		fid := f.a.ID
+		msg := func(uid int64, id string) store.InboundMessage {
+			return store.InboundMessage{Mailbox: "INBOX", UIDValidity: 7, UID: uid, MessageID: id, Sender: "zhangsan@example.cn",
+				Subject: "回复：备案\t已修改\\ 𠮷", ReceivedAt: s.Now(), Classification: "human", Decision: "correspondence",
+				LinkedBy: "tag", FilingID: &fid, BodyText: "正文\r\n第二行\t\\N", Raw: []byte{0, '\\', '\n', 0xff}, NeedsReply: true}
+		}
+		batch := func(ms ...store.InboundMessage) map[string]int64 {
+			var ids map[string]int64
+			if err := s.InTx(ctx, func(tx *store.Tx) (err error) {
+				ids, err = tx.RecordInboundBatch(ctx, ms)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return ids
+		}
+		first := batch(msg(1, "a1@example.com"), msg(2, "a2@example.com"))
+		if len(first) != 2 {
+			t.Fatalf("first batch: %v", first)
+		}
+		var ms []store.InboundMessage
+		for i := 3; i <= 12; i++ {
+			ms = append(ms, msg(int64(i), fmt.Sprintf("b%d@example.com", i)))
+		}
+		ms = append(ms,
+			msg(13, "a1@example.com"),  // recorded by Message-ID
+			msg(2, "new2@example.com"), // recorded by UID
+			msg(14, "b3@example.com"),  // a second copy in the batch
+			msg(3, "b3-again@example.com"))
+		ids := batch(ms...)
+		if len(ids) != 10 {
+			t.Fatalf("recorded %d of the batch, want 10: %v", len(ids), ids)
+		}
+		for _, skipped := range []string{"new2@example.com", "b3-again@example.com"} {
+			if _, ok := ids[skipped]; ok {
+				t.Errorf("%s recorded though its UID was", skipped)
+			}
+		}
+		got, err := s.InboundByID(ctx, ids["b7@example.com"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := msg(7, "b7@example.com")
+		if got.UID != 7 || got.Subject != want.Subject || got.BodyText != want.BodyText || string(got.Raw) != string(want.Raw) ||
+			got.FilingRef != "BA-2026-000101" || !got.NeedsReply || got.MovedAt != nil {
+			t.Fatalf("read back %+v", got)
+		}
+		if u, err := s.UnmovedUIDs(ctx, "INBOX", 7); err != nil || len(u) != 12 {
+			t.Fatalf("unmoved %v %v", u, err)
 		}
 	})
 }
