@@ -33,9 +33,8 @@ type emailData struct {
 }
 
 func (c *Console) emailPage(w http.ResponseWriter, r *http.Request, u *user) {
-	id, ok := pathID(r)
+	id, ok := c.pathID(w, r)
 	if !ok {
-		c.refuse(w, r, http.StatusNotFound, c.lang(r).T("err.notfound"))
 		return
 	}
 	ctx, cancel := ctxTimeout(r)
@@ -64,9 +63,8 @@ func (c *Console) emailPage(w http.ResponseWriter, r *http.Request, u *user) {
 }
 
 func (c *Console) emailAction(w http.ResponseWriter, r *http.Request, u *user) {
-	id, ok := pathID(r)
+	id, ok := c.pathID(w, r)
 	if !ok {
-		c.refuse(w, r, http.StatusNotFound, c.lang(r).T("err.notfound"))
 		return
 	}
 	l := c.lang(r)

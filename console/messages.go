@@ -18,9 +18,8 @@ type messageData struct {
 }
 
 func (c *Console) messagePage(w http.ResponseWriter, r *http.Request, u *user) {
-	id, ok := pathID(r)
+	id, ok := c.pathID(w, r)
 	if !ok {
-		c.refuse(w, r, http.StatusNotFound, c.lang(r).T("err.notfound"))
 		return
 	}
 	ctx, cancel := ctxTimeout(r)
@@ -49,9 +48,8 @@ func (c *Console) messagePage(w http.ResponseWriter, r *http.Request, u *user) {
 }
 
 func (c *Console) messageAction(w http.ResponseWriter, r *http.Request, u *user) {
-	id, ok := pathID(r)
+	id, ok := c.pathID(w, r)
 	if !ok {
-		c.refuse(w, r, http.StatusNotFound, c.lang(r).T("err.notfound"))
 		return
 	}
 	l := c.lang(r)

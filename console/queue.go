@@ -85,17 +85,22 @@ func sortStable(items []store.WorkItem, less func(a, b store.WorkItem) bool) {
 	}
 }
 
-func pathID(r *http.Request) (int64, bool) {
+// pathID is the {id} of the request's path; when it is not one, the
+// visitor has been answered "not found" and ok is false.
+func (c *Console) pathID(w http.ResponseWriter, r *http.Request) (id int64, ok bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	return id, err == nil && id > 0
+	if err != nil || id <= 0 {
+		c.refuse(w, r, http.StatusNotFound, c.lang(r).T("err.notfound"))
+		return 0, false
+	}
+	return id, true
 }
 
 // itemRedirect opens the page an item is about: its message, its email or
 // its filing. The digest links here.
 func (c *Console) itemRedirect(w http.ResponseWriter, r *http.Request, u *user) {
-	id, ok := pathID(r)
+	id, ok := c.pathID(w, r)
 	if !ok {
-		c.refuse(w, r, http.StatusNotFound, c.lang(r).T("err.notfound"))
 		return
 	}
 	ctx, cancel := ctxTimeout(r)
@@ -122,9 +127,8 @@ func itemPath(it store.WorkItem) string {
 }
 
 func (c *Console) closeItem(w http.ResponseWriter, r *http.Request, u *user) {
-	id, ok := pathID(r)
+	id, ok := c.pathID(w, r)
 	if !ok {
-		c.refuse(w, r, http.StatusNotFound, c.lang(r).T("err.notfound"))
 		return
 	}
 	l := c.lang(r)
