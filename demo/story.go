@@ -165,6 +165,9 @@ func (d *Demo) Story(ctx context.Context) (string, error) {
 	// would rightly wait for the watcher to read it before calling anything
 	// late.
 	later := f.Filing.Deadline.Add(2 * time.Hour)
+	if err := d.waitOutboxSettled(ctx); err != nil {
+		return "", err
+	}
 	d.Clock.Set(later)
 	if err := st.MarkCaughtUp(ctx, d.Config.IMAP.Mailbox, 0, later); err != nil {
 		return "", err
@@ -285,6 +288,27 @@ func (d *Demo) waitEmail(ctx context.Context, ref string, kind filing.EmailKind,
 		return e, fmt.Errorf("demo: the %s email to %s was not delivered: %w", kind, to, err)
 	}
 	return e, nil
+}
+
+// waitOutboxSettled waits until no email is being sent. A claim's lease is
+// kept on the demo clock, so moving the clock while an email is delivered
+// but not yet recorded as sent would end its lease at once and send it
+// again.
+func (d *Demo) waitOutboxSettled(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	for {
+		rows, err := d.Store.ListOutbox(ctx, store.OutboxFilter{Status: store.OutboxSending, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		if err := pause(ctx); err != nil {
+			return fmt.Errorf("demo: emails still being sent before the clock moves: %w", err)
+		}
+	}
 }
 
 // waitInbound waits until the desk's watcher has recorded the message.
