@@ -187,8 +187,8 @@ func (c *Console) routes() http.Handler {
 	auth("POST /accounts/{action}", c.accountAction)
 	admin("GET /staff", c.staffPage)
 	admin("POST /staff/{action}", c.staffAction)
-	// API tokens have no page yet: admins use `icpdesk token`; a page
-	// would call desk.CreateToken/Tokens/RevokeToken here, with admin(...).
+	admin("GET /tokens", c.tokensPage)
+	admin("POST /tokens/{action}", c.tokenAction)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.refuse(w, r, http.StatusNotFound, c.lang(r).T("err.notfound"))
 	})

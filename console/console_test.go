@@ -40,6 +40,7 @@ type env struct {
 	st      *store.Store
 	clk     *clock
 	h       http.Handler
+	desk    *desk.Service
 	limiter *throttle.Limiter
 }
 
@@ -49,11 +50,12 @@ func newEnv(t *testing.T, s *store.Store, clk *clock) *env {
 	t.Helper()
 	ctx := context.Background()
 	lim := throttle.New(3, time.Second, time.Minute, time.Hour).WithClock(clk.now)
-	c, err := console.New(desk.New(s, nil, nil), console.Options{SessionIdle: time.Hour, SessionMax: 3 * time.Hour, Throttle: lim})
+	svc := desk.New(s, nil, nil)
+	c, err := console.New(svc, console.Options{SessionIdle: time.Hour, SessionMax: 3 * time.Hour, Throttle: lim})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, st: s, clk: clk, h: c, limiter: lim}
+	e := &env{t: t, st: s, clk: clk, h: c, desk: svc, limiter: lim}
 	for _, m := range []struct{ email, name, role string }{
 		{"admin@example.cn", "王芳", store.RoleAdmin}, {"staff@example.cn", "李四", store.RoleStaff}} {
 		sl, err := console.AddStaff(ctx, s, m.email, m.name, m.role, "", time.Hour)
@@ -223,6 +225,89 @@ func TestAdminPagesAndCrossOrigin(t *testing.T) {
 		}
 		if _, err := s.StaffUserByEmail(context.Background(), "x@example.cn"); err != nil {
 			t.Error(err)
+		}
+	}, store.WithClock(clk.now))
+}
+
+// TestAPITokensPage: an admin creates a token in the console, sees its
+// secret once, and revokes it; the secret works with the API until then.
+func TestAPITokensPage(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := newEnv(t, s, clk)
+		ctx := context.Background()
+		_, staff := e.signIn("staff@example.cn", pw)
+		_, admin := e.signIn("admin@example.cn", pw)
+		same := []string{"Sec-Fetch-Site", "same-origin"}
+		if w := e.do("GET", "/tokens", nil, staff); w.Code != http.StatusForbidden {
+			t.Errorf("a staff member opened /tokens: %d", w.Code)
+		}
+		if w := e.do("POST", "/tokens/create", url.Values{"name": {"x"}, "scope": {"read"}, "confirm": {"yes"}}, staff, same...); w.Code != http.StatusForbidden {
+			t.Errorf("a staff member created a token: %d", w.Code)
+		}
+		if w := e.do("GET", "/queue", nil, staff); strings.Contains(w.Body.String(), `href="/tokens"`) {
+			t.Error("a staff member's menu links to the tokens page")
+		}
+		w := e.do("GET", "/tokens", nil, admin)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "还没有 API 令牌") || !strings.Contains(w.Body.String(), `value="filings:write"`) {
+			t.Fatalf("the empty tokens page: %d\n%s", w.Code, w.Body.String())
+		}
+
+		// A bad name or no scope is refused before the confirmation.
+		for _, f := range []url.Values{{"name": {"Filing System"}, "scope": {"read"}}, {"name": {"filing-system"}}, {"name": {"filing-system"}, "scope": {"root"}}} {
+			w := e.do("POST", "/tokens/create", f, admin, same...)
+			if w.Code != http.StatusBadRequest || strings.Contains(w.Body.String(), `id="confirm"`) {
+				t.Errorf("%v: %d, want a refusal before confirming", f, w.Code)
+			}
+		}
+		form := url.Values{"name": {" filing-system "}, "scope": {"read", "filings:write", "read"}}
+		w = e.do("POST", "/tokens/create", form, admin, same...)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="confirm"`) || !strings.Contains(w.Body.String(), "filing-system") {
+			t.Fatalf("no confirmation: %d", w.Code)
+		}
+		if ts, _ := e.desk.Tokens(ctx); len(ts) != 0 {
+			t.Fatal("a token was made before the confirmation")
+		}
+		form.Set("confirm", "yes")
+		w = e.do("POST", "/tokens/create", form, admin, same...)
+		secret := regexp.MustCompile(`<code id="token-secret">(icpd_[A-Za-z0-9_-]+)</code>`).FindStringSubmatch(w.Body.String())
+		if w.Code != http.StatusOK || secret == nil {
+			t.Fatalf("creating: %d, no secret shown\n%s", w.Code, w.Body.String())
+		}
+		tok, err := e.desk.Authenticate(ctx, secret[1])
+		if err != nil || tok.Name != "filing-system" || strings.Join(tok.Scopes, " ") != "read filings:write" || tok.CreatedBy != "王芳" {
+			t.Fatalf("the shown secret: %+v, %v", tok, err)
+		}
+		// Shown once: the page lists the token, never its secret again.
+		w = e.do("GET", "/tokens", nil, admin)
+		if body := w.Body.String(); strings.Contains(body, secret[1]) || !strings.Contains(body, "<code>filing-system</code>") || !strings.Contains(body, "有效") {
+			t.Errorf("the tokens page after creating:\n%s", body)
+		}
+		if w := e.do("POST", "/tokens/create", form, admin, same...); w.Code != http.StatusConflict {
+			t.Errorf("a second token of the same name: %d", w.Code)
+		}
+
+		// Revoking asks first, then refuses the secret.
+		w = e.do("POST", "/tokens/revoke", url.Values{"name": {"filing-system"}}, admin, same...)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="confirm"`) {
+			t.Fatalf("no confirmation to revoke: %d", w.Code)
+		}
+		if _, err := e.desk.Authenticate(ctx, secret[1]); err != nil {
+			t.Fatalf("revoked before the confirmation: %v", err)
+		}
+		w = e.do("POST", "/tokens/revoke", url.Values{"name": {"filing-system"}, "confirm": {"yes"}}, admin, same...)
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/tokens?done=revoked" {
+			t.Fatalf("revoking: %d %q", w.Code, w.Header().Get("Location"))
+		}
+		if _, err := e.desk.Authenticate(ctx, secret[1]); err == nil {
+			t.Error("a revoked token still authenticates")
+		}
+		w = e.do("GET", "/tokens?done=revoked", nil, admin)
+		if body := w.Body.String(); !strings.Contains(body, "令牌已吊销") || !strings.Contains(body, "已于 2026-12-03") || strings.Contains(body, `action="/tokens/revoke"`) {
+			t.Errorf("the tokens page after revoking:\n%s", body)
+		}
+		if w := e.do("POST", "/tokens/revoke", url.Values{"name": {"nobody"}, "confirm": {"yes"}}, admin, same...); w.Code != http.StatusNotFound {
+			t.Errorf("revoking an unknown token: %d", w.Code)
 		}
 	}, store.WithClock(clk.now))
 }

@@ -51,7 +51,7 @@ func TestCatalogIsComplete(t *testing.T) {
 		t.Errorf("found only %d uses of the catalog: the pattern is stale", n)
 	}
 	// Keys built at run time: one per stage action, email status, role.
-	for _, prefix := range []string{"emails.status.", "role.", "accounts.status."} {
+	for _, prefix := range []string{"emails.status.", "role.", "accounts.status.", "scope."} {
 		found := false
 		for k := range catalog {
 			found = found || strings.HasPrefix(k, prefix)

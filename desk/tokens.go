@@ -40,25 +40,36 @@ const tokenPrefix = "icpd_"
 
 var tokenName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 
-// CreateToken makes a new API token and returns it with its secret, which
-// is shown once: only its SHA-256 is stored.
-func (s *Service) CreateToken(ctx context.Context, name string, scopes []string, by store.Actor) (store.APIToken, string, error) {
+// CheckToken checks a new token's name and scopes, as CreateToken will,
+// and returns them cleaned: the name trimmed, the scopes without repeats.
+// The console asks it before its confirmation step.
+func CheckToken(name string, scopes []string) (string, []string, error) {
 	name = strings.TrimSpace(name)
 	if !tokenName.MatchString(name) {
-		return store.APIToken{}, "", inputf("token name %q: want 1 to 63 lower-case letters, digits, '.', '_' or '-' (e.g. filing-system)", name)
+		return "", nil, inputf("token name %q: want 1 to 63 lower-case letters, digits, '.', '_' or '-' (e.g. filing-system)", name)
 	}
 	if len(scopes) == 0 {
-		return store.APIToken{}, "", inputf("a token needs at least one scope (%s)", strings.Join(Scopes, ", "))
+		return "", nil, inputf("a token needs at least one scope (%s)", strings.Join(Scopes, ", "))
 	}
 	var clean []string
 	for _, sc := range scopes {
 		sc = strings.TrimSpace(sc)
 		if !slices.Contains(Scopes, sc) {
-			return store.APIToken{}, "", inputf("unknown scope %q: want %s", sc, strings.Join(Scopes, ", "))
+			return "", nil, inputf("unknown scope %q: want %s", sc, strings.Join(Scopes, ", "))
 		}
 		if !slices.Contains(clean, sc) {
 			clean = append(clean, sc)
 		}
+	}
+	return name, clean, nil
+}
+
+// CreateToken makes a new API token and returns it with its secret, which
+// is shown once: only its SHA-256 is stored.
+func (s *Service) CreateToken(ctx context.Context, name string, scopes []string, by store.Actor) (store.APIToken, string, error) {
+	name, clean, err := CheckToken(name, scopes)
+	if err != nil {
+		return store.APIToken{}, "", err
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {

@@ -35,6 +35,9 @@ type app struct {
 	cfg      *config.Config
 	store    *store.Store
 	renderer *templates.Renderer
+	// deskSvc is built once: the API and the console share it, so a token
+	// revoked in the console leaves the API's token cache at once.
+	deskSvc *desk.Service
 	// skipSchemaCheck is set by the commands that run on an outdated schema
 	// (migrate, serve).
 	skipSchemaCheck bool
@@ -152,8 +155,11 @@ func (a *app) templates() (*templates.Renderer, error) {
 // deskService is the staff actions' service.
 type deskService = *desk.Service
 
-// desk builds the staff actions' service.
+// desk builds the staff actions' service, once.
 func (a *app) desk(ctx context.Context) (*desk.Service, error) {
+	if a.deskSvc != nil {
+		return a.deskSvc, nil
+	}
 	cfg, err := a.config()
 	if err != nil {
 		return nil, err
@@ -166,7 +172,8 @@ func (a *app) desk(ctx context.Context) (*desk.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return desk.New(s, proc, cfg.Fingerprinter), nil
+	a.deskSvc = desk.New(s, proc, cfg.Fingerprinter)
+	return a.deskSvc, nil
 }
 
 func (a *app) close() {

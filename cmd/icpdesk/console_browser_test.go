@@ -349,6 +349,44 @@ level = "debug"
 		}
 	})
 
+	t.Run("create an API token, use it, revoke it", func(t *testing.T) {
+		b.go_(t, "/tokens")
+		b.sendKeys(t, "form[action='/tokens/create'] input[name=name]", "filing-system")
+		b.click(t, "form[action='/tokens/create'] input[value='filings:write']")
+		b.click(t, "form[action='/tokens/create'] button")
+		b.waitVisible(t, "#confirm")
+		if s := b.text(t, "main"); !strings.Contains(s, "filing-system") || !strings.Contains(s, "备案写入") {
+			t.Errorf("the confirmation does not say what it makes:\n%s", s)
+		}
+		b.click(t, "#confirm")
+		b.waitVisible(t, "#token-secret")
+		secret := b.text(t, "#token-secret")
+		api := func() int {
+			req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/filings/BA-2026-000124", nil)
+			req.Header.Set("Authorization", "Bearer "+secret)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if code := api(); code != http.StatusOK {
+			t.Fatalf("the API with the new token: %d", code)
+		}
+		b.go_(t, "/tokens")
+		if strings.Contains(b.html(t, "main"), secret) {
+			t.Error("the secret is shown again")
+		}
+		b.click(t, "form[action='/tokens/revoke'] button")
+		b.waitVisible(t, "#confirm")
+		b.click(t, "#confirm")
+		b.waitVisible(t, ".done")
+		if code := api(); code != http.StatusUnauthorized {
+			t.Errorf("the API with the revoked token: %d", code)
+		}
+	})
+
 	t.Run("a script in a received message is text", func(t *testing.T) {
 		b.go_(t, fmt.Sprintf("/messages/%d", *scripted.InboundID))
 		b.waitVisible(t, "#subject")
@@ -414,13 +452,15 @@ level = "debug"
 		b.setPassword(t, staffOnly, "李四的工作台密码 2026")
 		b.signIn(t, "lisi@example.cn", "李四的工作台密码 2026")
 		b.waitVisible(t, "#queue")
-		if strings.Contains(b.html(t, "header"), `href="/staff"`) {
-			t.Error("a staff member sees the staff admin link")
+		if h := b.html(t, "header"); strings.Contains(h, `href="/staff"`) || strings.Contains(h, `href="/tokens"`) {
+			t.Error("a staff member sees the admin links")
 		}
-		b.go_(t, "/staff")
-		b.waitVisible(t, "#refusal")
-		if r := b.text(t, "#refusal"); !strings.Contains(r, "仅管理员") {
-			t.Errorf("refusal: %q", r)
+		for _, page := range []string{"/staff", "/tokens"} {
+			b.go_(t, page)
+			b.waitVisible(t, "#refusal")
+			if r := b.text(t, "#refusal"); !strings.Contains(r, "仅管理员") {
+				t.Errorf("%s refusal: %q", page, r)
+			}
 		}
 	})
 
