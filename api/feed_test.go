@@ -68,6 +68,36 @@ func TestFeedExactlyOnce(t *testing.T) {
 					}
 				}()
 			}
+			// The inbox recording replies about the same filings: their
+			// events and work items are written last in the transaction,
+			// already stamped (Tx.finishEvents), while the writers hold the
+			// filings' row locks.
+			writing.Add(1)
+			go func() {
+				defer writing.Done()
+				for n := 0; n < 12; n++ {
+					var plans []store.InboundPlan
+					for w := 0; w < writers; w++ {
+						d, err := s2.FilingByRef(ctx, fmt.Sprintf("BA-2026-%03d%03d", w, n%filingsEach))
+						if err != nil {
+							errs <- err
+							return
+						}
+						fid := d.Filing.ID
+						msgID := fmt.Sprintf("reply.%d.%d@example.com", n, w)
+						plans = append(plans, store.InboundPlan{
+							Message: store.InboundMessage{Mailbox: "INBOX", UIDValidity: 1, UID: int64(n*writers + w + 1), MessageID: msgID,
+								Sender: "w@example.cn", Subject: "请问", ReceivedAt: time.Now(), Classification: "human", Decision: "correspondence", FilingID: &fid},
+							Events: []store.InboundEvent{{FilingID: fid, AccountID: d.Filing.AccountID, Actor: "applicant", Action: "email_received", At: time.Now()}},
+							Items:  []store.NewWorkItem{{Kind: "reply_needed", FilingID: fid, AccountID: d.Filing.AccountID, At: time.Now(), Actor: "applicant"}},
+						})
+					}
+					if err := s2.InTx(ctx, func(tx *store.Tx) error { _, err := tx.ApplyInbound(ctx, plans); return err }); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
 			// A mailer marking emails sent one by one (the single-statement
 			// path) and in batches.
 			wg.Add(1)
@@ -153,10 +183,15 @@ func TestFeedExactlyOnce(t *testing.T) {
 			if len(seen) != len(all) {
 				t.Errorf("the feed gave %d events, the database has %d", len(seen), len(all))
 			}
-			sent := 0
+			sent, received, opened := 0, 0, 0
 			for i, ev := range order {
-				if ev.Action == "email_sent" {
+				switch ev.Action {
+				case "email_sent":
 					sent++
+				case "email_received":
+					received++
+				case "work_item_opened":
+					opened++
 				}
 				if i > 0 && !cursorLess(order[i-1].Cursor, ev.Cursor) {
 					t.Fatalf("position %s after %s", ev.Cursor, order[i-1].Cursor)
@@ -164,6 +199,9 @@ func TestFeedExactlyOnce(t *testing.T) {
 			}
 			if sent == 0 {
 				t.Errorf("no email_sent events in the feed")
+			}
+			if received != 12*writers || opened < 12*writers {
+				t.Errorf("the inbox's events in the feed: %d received (want %d), %d items opened", received, 12*writers, opened)
 			}
 			t.Logf("%d events, %d of them email_sent, followed exactly once", len(order), sent)
 		})

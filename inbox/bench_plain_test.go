@@ -79,12 +79,13 @@ func plainDB(b *testing.B) *sql.DB {
 // \Seen and MOVE the batch to the processed mailbox. No MIME parsing, no
 // linking, no effects: what any program must do to take a message from the
 // mailbox into the database exactly once. It returns the messages stored
-// and the time taken from the search to the last MOVE.
+// and the time taken from connecting to the last MOVE.
 func plainIngest(b *testing.B, srv *inboxtest.Server, db *sql.DB, batch int) (int, time.Duration) {
 	ctx := context.Background()
+	// From nothing, as icpdesk's pass is timed: connecting and logging in too.
+	start := time.Now()
 	c := srv.Dial(b, nil)
 	defer c.Close()
-	start := time.Now()
 	sel, err := c.Select(srv.Mailbox, nil).Wait()
 	if err != nil {
 		b.Fatal(err)

@@ -67,7 +67,7 @@ func (p *Processor) Prepare(ctx context.Context, m *mailparse.Message, parseErr 
 // signatures. Our subject asks them to "修改并重新提交": read as theirs, it
 // would say they did.
 func ownWords(m *mailparse.Message, own Own) string {
-	text := reading.OwnText(mailparse.TruncateUTF8(m.Text, maxOwnText*4))
+	text := reading.OwnTextUpTo(mailparse.TruncateUTF8(m.Text, maxOwnText*4), maxOwnText)
 	if s := own.applicantSubject(m.Subject); s != "" {
 		text = s + "\n" + text
 	}

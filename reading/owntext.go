@@ -18,12 +18,19 @@ import (
 // an opener without ">" lines, everything is quoted. A signature is a "-- "
 // line and what follows it up to the next quote, and lines such as
 // "发自我的iPhone" or "Sent from my iPhone".
-func OwnText(text string) string {
+func OwnText(text string) string { return OwnTextUpTo(text, len(text)) }
+
+// OwnTextUpTo is OwnText, stopping once it has kept at least limit bytes:
+// a caller that keeps only the first limit bytes needs no more, and a long
+// message costs no more than a short one. (What is cut may end in white
+// space OwnText would have kept before later lines.)
+func OwnTextUpTo(text string, limit int) string {
 	lines := strings.Split(text, "\n")
-	out := make([]byte, 0, len(text))
+	var out strings.Builder
+	out.Grow(min(len(text), limit+256))
 	blank := false // a blank line is due before the next kept line
 	inSig := false
-	for i := 0; i < len(lines); i++ {
+	for i := 0; i < len(lines) && out.Len() < limit; i++ {
 		line := strings.TrimSuffix(lines[i], "\r")
 		if quotedLine(line) {
 			inSig = false
@@ -44,17 +51,17 @@ func OwnText(text string) string {
 			inSig = true
 		case deviceSignature(line):
 		case strings.TrimSpace(line) == "":
-			blank = len(out) > 0
+			blank = out.Len() > 0
 		default:
 			if blank {
-				out = append(out, '\n')
+				out.WriteByte('\n')
 				blank = false
 			}
-			out = append(out, line...)
-			out = append(out, '\n')
+			out.WriteString(line)
+			out.WriteByte('\n')
 		}
 	}
-	own := strings.TrimSpace(string(out))
+	own := strings.TrimSpace(out.String())
 	if !utf8.ValidString(own) {
 		// Invalid bytes are dropped, so the own text is never longer than the mail.
 		own = strings.TrimSpace(strings.ToValidUTF8(own, ""))

@@ -1,6 +1,7 @@
 package reading
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,6 +253,33 @@ func TestOwnText(t *testing.T) {
 	} {
 		if got := OwnText(tc.mail); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestOwnTextUpTo: cut at a limit, the own text is the same as in full up
+// to that limit, quotes and signatures left out as before.
+func TestOwnTextUpTo(t *testing.T) {
+	var b strings.Builder
+	for i := 0; b.Len() < 20000; i++ {
+		fmt.Fprintf(&b, "第 %d 行：网站名称已经修改，已重新提交。\n", i)
+		if i%7 == 0 {
+			b.WriteString("> 引用的内容不算申请人的话\n\n")
+		}
+	}
+	b.WriteString("-- \n张三\n")
+	text := b.String()
+	full := OwnText(text)
+	for _, limit := range []int{1, 100, 8 << 10, len(text), 2 * len(text)} {
+		cut := OwnTextUpTo(text, limit)
+		if !strings.HasPrefix(full, cut) || len(cut) < min(limit, len(full)) {
+			t.Errorf("limit %d: %d bytes, not a prefix of the full %d at least the limit long", limit, len(cut), len(full))
+		}
+		if strings.Contains(cut, "引用") || strings.Contains(cut, "张三") {
+			t.Errorf("limit %d: quoted text or the signature kept", limit)
+		}
+		if limit < len(full)/2 && len(cut) > limit+200 {
+			t.Errorf("limit %d: kept %d bytes, far past the limit", limit, len(cut))
 		}
 	}
 }

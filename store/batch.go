@@ -124,18 +124,32 @@ func (t *Tx) EnqueueMany(ctx context.Context, items []OutboxItem) (map[string]bo
 // insertEvents writes audit events, at most one per filing, and returns their
 // ids by filing id.
 func (t *Tx) insertEvents(ctx context.Context, events []event) (map[int64]int64, error) {
-	ids := make(map[int64]int64, len(events))
+	if t.deferEvents {
+		t.later = append(t.later, events...)
+		return map[int64]int64{}, nil
+	}
 	t.events = t.events || len(events) > 0
+	return t.writeEvents(ctx, events, 0)
+}
+
+// writeEvents inserts events, stamped with commit number seq if it is
+// not 0 (else stamped by stampEvents before the commit).
+func (t *Tx) writeEvents(ctx context.Context, events []event, seq int64) (map[int64]int64, error) {
+	ids := make(map[int64]int64, len(events))
+	var stamp any
+	if seq != 0 {
+		stamp = seq
+	}
 	for start := 0; start < len(events); start += bulkRows {
 		chunk := events[start:min(start+bulkRows, len(events))]
 		var b strings.Builder
-		b.WriteString(`INSERT INTO events (filing_id, account_id, actor, actor_name, action, from_stage, to_stage, details, created_at) VALUES `)
-		args := make([]any, 0, len(chunk)*9)
+		b.WriteString(`INSERT INTO events (filing_id, account_id, actor, actor_name, action, from_stage, to_stage, details, created_at, commit_seq) VALUES `)
+		args := make([]any, 0, len(chunk)*10)
 		for i, e := range chunk {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 			details := []byte("{}")
 			if len(e.Details) > 0 {
 				var err error
@@ -144,7 +158,7 @@ func (t *Tx) insertEvents(ctx context.Context, events []event) (map[int64]int64,
 				}
 			}
 			args = append(args, nullID(e.FilingID), nullID(e.AccountID), string(e.Actor), e.ActorName, e.Action,
-				string(e.From), string(e.To), string(details), dbTime(e.At))
+				string(e.From), string(e.To), string(details), dbTime(e.At), stamp)
 		}
 		b.WriteString(` RETURNING id, COALESCE(filing_id, 0)`)
 		rows, err := t.tx.QueryxContext(ctx, t.tx.Rebind(b.String()), args...)

@@ -4,10 +4,73 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lib/pq"
 )
+
+// finishEvents writes the events held for later and gives every event of
+// the transaction its commit number (stampEvents). Events held for later
+// are written already stamped, after the clock is taken: each is written
+// once, where stamping rewrites a row and its index entries (a backlog's
+// events are thousands a pass). Before the clock, the filings and accounts
+// they name are locked as their foreign-key checks will lock them, so the
+// clock is still never held while another lock is awaited.
+func (t *Tx) finishEvents(ctx context.Context) error {
+	later := t.later
+	t.later = nil
+	if len(later) == 0 {
+		if t.events {
+			return t.stampEvents(ctx)
+		}
+		return nil
+	}
+	if t.s.dialect != Postgres {
+		// One transaction at a time: nothing to gain, write and stamp.
+		if _, err := t.writeEvents(ctx, later, 0); err != nil {
+			return err
+		}
+		t.events = true
+		return t.stampEvents(ctx)
+	}
+	var filings, accounts []int64
+	seenF, seenA := map[int64]bool{}, map[int64]bool{}
+	for _, e := range later {
+		if e.FilingID != 0 && !seenF[e.FilingID] {
+			seenF[e.FilingID] = true
+			filings = append(filings, e.FilingID)
+		}
+		if e.AccountID != 0 && !seenA[e.AccountID] {
+			seenA[e.AccountID] = true
+			accounts = append(accounts, e.AccountID)
+		}
+	}
+	slices.Sort(filings)
+	slices.Sort(accounts)
+	if _, err := t.tx.ExecContext(ctx, `SELECT 1 FROM filings WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`, pq.Array(filings)); err != nil {
+		return fmt.Errorf("lock the filings of %d events: %w", len(later), err)
+	}
+	if _, err := t.tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`, pq.Array(accounts)); err != nil {
+		return fmt.Errorf("lock the accounts of %d events: %w", len(later), err)
+	}
+	var seq int64
+	if err := t.tx.GetContext(ctx, &seq, `UPDATE event_clock SET seq = seq + 1 WHERE id = 1 RETURNING seq`); err != nil {
+		return fmt.Errorf("stamp events with their commit order: %w", err)
+	}
+	if t.events {
+		if _, err := t.tx.ExecContext(ctx, `UPDATE events SET commit_seq = $1 WHERE commit_seq IS NULL`, seq); err != nil {
+			return fmt.Errorf("stamp events with their commit order: %w", err)
+		}
+	}
+	if _, err := t.writeEvents(ctx, later, seq); err != nil {
+		return err
+	}
+	t.events = true
+	return nil
+}
 
 // stampEvents gives the transaction's events the next commit number, just
 // before it commits. The clock's row lock is held until the commit, so a

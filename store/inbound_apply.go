@@ -203,6 +203,10 @@ func (t *Tx) applyInboundEffects(ctx context.Context, plans []InboundPlan, resul
 			}
 		}
 	}
+	// Nobody needs these events' ids: they are written last, stamped once
+	// (Tx.finishEvents).
+	t.deferEvents = true
+	defer func() { t.deferEvents = false }()
 	if err := t.RecordInboundEvents(ctx, events); err != nil {
 		return err
 	}

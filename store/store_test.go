@@ -599,6 +599,67 @@ func TestSavepointKeepsOthers(t *testing.T) {
 	})
 }
 
+// TestDeferredEventsFollowSavepoints: the inbox's events, written at the
+// end of the transaction already stamped, are dropped with a savepoint
+// rolled back and written, stamped, for one that holds.
+func TestDeferredEventsFollowSavepoints(t *testing.T) {
+	each(t, func(t *testing.T, s *store.Store, c *clock) {
+		approvedAccount(t, s, "zhangsan@example.cn")
+		importEnterprise(t, s, "BA-2026-000123", "zhangsan@example.cn")
+		d, err := s.FilingByRef(ctx, "BA-2026-000123")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fid := d.Filing.ID
+		plan := func(n int) []store.InboundPlan {
+			return []store.InboundPlan{{
+				Message: store.InboundMessage{Mailbox: "INBOX", UIDValidity: 1, UID: int64(n), MessageID: fmt.Sprintf("q%d@example.cn", n),
+					Sender: "zhangsan@example.cn", ReceivedAt: c.Now(), Classification: "human", Decision: "correspondence", FilingID: &fid},
+				Events: []store.InboundEvent{{FilingID: fid, AccountID: d.Filing.AccountID, Actor: filing.ActorApplicant, Action: "email_received",
+					Details: map[string]any{"n": n}, At: c.Now()}},
+				Items: []store.NewWorkItem{{Kind: filing.WorkReplyNeeded, FilingID: fid, AccountID: d.Filing.AccountID, At: c.Now(), Actor: filing.ActorApplicant}},
+			}}
+		}
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.Savepoint(ctx, func(tx *store.Tx) error {
+				if _, err := tx.ApplyInbound(ctx, plan(1)); err != nil {
+					return err
+				}
+				return errors.New("later step failed")
+			}); err == nil {
+				t.Fatal("savepoint swallowed the error")
+			}
+			return tx.Savepoint(ctx, func(tx *store.Tx) error {
+				_, err := tx.ApplyInbound(ctx, plan(2))
+				return err
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end, err := s.FeedEnd(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := s.FeedEvents(ctx, store.FeedCursor{}, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range evs {
+			if e.Filing == "BA-2026-000123" && (e.Action == "email_received" || e.Action == "work_item_opened") {
+				got = append(got, e.Action+" "+string(e.Details))
+				if e.Seq != end.Seq {
+					t.Errorf("%s stamped %d, not with its commit's number %d", e.Action, e.Seq, end.Seq)
+				}
+			}
+		}
+		if len(got) != 2 || !strings.Contains(got[0], `"n": 2`) && !strings.Contains(got[0], `"n":2`) {
+			t.Errorf("events of the transaction: %q, want message 2's received and its item opened", got)
+		}
+	})
+}
+
 func TestOutboxWatchWakesAfterCommit(t *testing.T) {
 	each(t, func(t *testing.T, s *store.Store, c *clock) {
 		w := s.OutboxWatch()

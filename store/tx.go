@@ -21,6 +21,11 @@ type Tx struct {
 	// events says the transaction wrote audit events: they are stamped
 	// with the next commit number just before it commits (stampEvents).
 	events bool
+	// deferEvents sends the events written meanwhile to later rather than
+	// to the table (the inbox's per-message events, whose ids nobody
+	// needs): they are written last, already stamped (finishEvents).
+	deferEvents bool
+	later       []event
 }
 
 // InTx runs fn in a transaction and commits it if fn returns nil. After a
@@ -44,6 +49,9 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 		if err := fn(t); err != nil {
 			return err
 		}
+		if _, err := t.writeEvents(ctx, t.later, 0); err != nil {
+			return err
+		}
 		if err := t.record(ctx, dry, m); err != nil {
 			return err
 		}
@@ -63,10 +71,8 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	if err = t.markIdempotency(ctx); err != nil {
 		return err
 	}
-	if t.events {
-		if err = t.stampEvents(ctx); err != nil {
-			return err
-		}
+	if err = t.finishEvents(ctx); err != nil {
+		return err
 	}
 	if t.enqueued > 0 && s.dialect == Postgres {
 		// Delivered after COMMIT only, so another replica's mailer wakes
@@ -109,12 +115,13 @@ func (t *Tx) Savepoint(ctx context.Context, fn func(*Tx) error) error {
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	before := t.enqueued
+	before, laterBefore := t.enqueued, len(t.later)
 	if err := fn(t); err != nil {
 		if _, rerr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return fmt.Errorf("%w (and rollback to savepoint failed: %v)", err, rerr)
 		}
 		t.enqueued = before
+		t.later = t.later[:laterBefore]
 		return err
 	}
 	if _, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
