@@ -356,14 +356,10 @@ func (a *API) getItem(ctx context.Context, c *call) (reply, error) {
 }
 
 func (a *API) handleItem(ctx context.Context, c *call) (reply, error) {
-	id, err := pathID(c)
-	if err != nil {
-		return reply{}, err
-	}
-	var in struct {
+	id, in, err := idAndBody[struct {
 		Note string `json:"note"`
-	}
-	if err := decode(c.body, &in); err != nil {
+	}](c)
+	if err != nil {
 		return reply{}, err
 	}
 	it, err := a.svc.CloseItem(ctx, id, in.Note, c.actor())
@@ -394,14 +390,10 @@ func (a *API) getMessage(ctx context.Context, c *call) (reply, error) {
 }
 
 func (a *API) replyMessage(ctx context.Context, c *call) (reply, error) {
-	id, err := pathID(c)
-	if err != nil {
-		return reply{}, err
-	}
-	var in struct {
+	id, in, err := idAndBody[struct {
 		Text string `json:"text"`
-	}
-	if err := decode(c.body, &in); err != nil {
+	}](c)
+	if err != nil {
 		return reply{}, err
 	}
 	if strings.TrimSpace(in.Text) == "" {
@@ -432,14 +424,10 @@ func (a *API) messageResult(ctx context.Context, id int64, prev string) (reply, 
 }
 
 func (a *API) linkMessage(ctx context.Context, c *call) (reply, error) {
-	id, err := pathID(c)
-	if err != nil {
-		return reply{}, err
-	}
-	var in struct {
+	id, in, err := idAndBody[struct {
 		Filing string `json:"filing"`
-	}
-	if err := decode(c.body, &in); err != nil {
+	}](c)
+	if err != nil {
 		return reply{}, err
 	}
 	if strings.TrimSpace(in.Filing) == "" {
@@ -453,14 +441,10 @@ func (a *API) linkMessage(ctx context.Context, c *call) (reply, error) {
 }
 
 func (a *API) dismissMessage(ctx context.Context, c *call) (reply, error) {
-	id, err := pathID(c)
-	if err != nil {
-		return reply{}, err
-	}
-	var in struct {
+	id, in, err := idAndBody[struct {
 		Note string `json:"note"`
-	}
-	if err := decode(c.body, &in); err != nil {
+	}](c)
+	if err != nil {
 		return reply{}, err
 	}
 	closed, err := a.svc.Dismiss(ctx, id, in.Note, c.actor())
@@ -477,11 +461,8 @@ func (a *API) dismissMessage(ctx context.Context, c *call) (reply, error) {
 }
 
 func (a *API) reprocessMessage(ctx context.Context, c *call) (reply, error) {
-	id, err := pathID(c)
+	id, _, err := idAndBody[struct{}](c)
 	if err != nil {
-		return reply{}, err
-	}
-	if err := decode(c.body, &struct{}{}); err != nil {
 		return reply{}, err
 	}
 	res, err := a.svc.Reprocess(ctx, id, c.actor())
@@ -518,14 +499,10 @@ func (a *API) listOutbox(ctx context.Context, c *call) (reply, error) {
 }
 
 func (a *API) retryEmail(ctx context.Context, c *call) (reply, error) {
-	id, err := pathID(c)
-	if err != nil {
-		return reply{}, err
-	}
-	var in struct {
+	id, in, err := idAndBody[struct {
 		ToCurrent bool `json:"to_current_address"`
-	}
-	if err := decode(c.body, &in); err != nil {
+	}](c)
+	if err != nil {
 		return reply{}, err
 	}
 	row, err := a.svc.RetryEmail(ctx, id, in.ToCurrent, c.actor())
@@ -536,14 +513,10 @@ func (a *API) retryEmail(ctx context.Context, c *call) (reply, error) {
 }
 
 func (a *API) cancelEmail(ctx context.Context, c *call) (reply, error) {
-	id, err := pathID(c)
-	if err != nil {
-		return reply{}, err
-	}
-	var in struct {
+	id, in, err := idAndBody[struct {
 		Note string `json:"note"`
-	}
-	if err := decode(c.body, &in); err != nil {
+	}](c)
+	if err != nil {
 		return reply{}, err
 	}
 	row, err := a.svc.CancelEmail(ctx, id, in.Note, c.actor())
@@ -558,6 +531,17 @@ func (a *API) cancelEmail(ctx context.Context, c *call) (reply, error) {
 func missing(field string) error {
 	return &problem{Type: "missing-field", Status: http.StatusUnprocessableEntity, Title: "A required field is missing",
 		Detail: field + " is required", Field: field}
+}
+
+// idAndBody reads a write on one resource: the id in its path, then its
+// JSON body into a T.
+func idAndBody[T any](c *call) (int64, T, error) {
+	var in T
+	id, err := pathID(c)
+	if err != nil {
+		return 0, in, err
+	}
+	return id, in, decode(c.body, &in)
 }
 
 func pathID(c *call) (int64, error) {

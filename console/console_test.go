@@ -289,8 +289,8 @@ func TestAPITokensPage(t *testing.T) {
 
 		// Revoking asks first, then refuses the secret.
 		w = e.do("POST", "/tokens/revoke", url.Values{"name": {"filing-system"}}, admin, same...)
-		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="confirm"`) {
-			t.Fatalf("no confirmation to revoke: %d", w.Code)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="confirm"`) || !strings.Contains(w.Body.String(), "其他副本最多 10 秒后生效") {
+			t.Fatalf("no confirmation to revoke, or it does not say when other replicas follow: %d\n%s", w.Code, w.Body.String())
 		}
 		if _, err := e.desk.Authenticate(ctx, secret[1]); err != nil {
 			t.Fatalf("revoked before the confirmation: %v", err)

@@ -258,7 +258,7 @@ var catalog = map[string]filing.Text{
 	"confirm.disable":            {Zh: "将停用员工 %s，其会话立即结束。", En: "%s will be disabled; their sessions end at once."},
 	"confirm.enable":             {Zh: "将重新启用员工 %s。", En: "%s will be enabled again."},
 	"confirm.token":              {Zh: "将创建 API 令牌 %s，权限：%s。密钥只显示一次。", En: "API token %s will be created with the scopes: %s. Its secret is shown once."},
-	"confirm.revoke":             {Zh: "将吊销 API 令牌 %s：使用它的请求从此被拒绝（其他副本最多 10 秒后生效）。", En: "API token %s will be revoked: requests with it are refused from now on (by other replicas within 10 seconds)."},
+	"confirm.revoke":             {Zh: "将吊销 API 令牌 %s：使用它的请求从此被拒绝（其他副本最多 %d 秒后生效）。", En: "API token %s will be revoked: requests with it are refused from now on (by other replicas within %d seconds)."},
 	"confirm.reset":              {Zh: "将清除员工 %s 的密码、结束其会话，并发送新的设置密码链接。", En: "%s's password will be cleared, their sessions ended, and a new set-password link sent."},
 
 	"done.replied":     {Zh: "答复已排入发送队列，事项已关闭。", En: "The answer is queued for sending; the item is closed."},

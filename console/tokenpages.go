@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"example.com/icpdesk/desk"
 	"example.com/icpdesk/store"
@@ -61,7 +62,7 @@ func (c *Console) tokenAction(w http.ResponseWriter, r *http.Request, u *user) {
 		c.log.InfoContext(ctx, "API token created", "token", tok.Name, "scopes", tok.Scopes, "staff", u.Name)
 		c.showTokens(w, r, u, &tok, secret)
 	case "revoke":
-		if !c.confirmed(w, r, u, back, []string{l.Tf("confirm.revoke", name)}, "") {
+		if !c.confirmed(w, r, u, back, []string{l.Tf("confirm.revoke", name, int(desk.TokenCacheTTL/time.Second))}, "") {
 			return
 		}
 		if _, err := c.desk.RevokeToken(ctx, name); err != nil {

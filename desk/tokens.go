@@ -89,7 +89,7 @@ func (s *Service) Tokens(ctx context.Context) ([]store.APIToken, error) {
 }
 
 // RevokeToken revokes a token by name; requests with it are refused from
-// then on (by other replicas within tokenCacheTTL).
+// then on (by other replicas within TokenCacheTTL).
 func (s *Service) RevokeToken(ctx context.Context, name string) (store.APIToken, error) {
 	tok, err := s.store.RevokeAPIToken(ctx, name)
 	if err != nil {
@@ -100,7 +100,7 @@ func (s *Service) RevokeToken(ctx context.Context, name string) (store.APIToken,
 }
 
 // Authenticate returns the live token whose secret this is, or
-// ErrUnauthorized. Tokens found are kept in memory for tokenCacheTTL, and
+// ErrUnauthorized. Tokens found are kept in memory for TokenCacheTTL, and
 // their last use is written at most once a minute, so a request costs no
 // database write and usually no read.
 func (s *Service) Authenticate(ctx context.Context, secret string) (store.APIToken, error) {
@@ -140,9 +140,9 @@ func hashToken(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// tokenCacheTTL bounds how long a token revoked on another replica is
+// TokenCacheTTL bounds how long a token revoked on another replica is
 // still accepted here.
-const tokenCacheTTL = 10 * time.Second
+const TokenCacheTTL = 10 * time.Second
 
 // touchEvery is how often a token's last use is written.
 const touchEvery = time.Minute
@@ -177,7 +177,7 @@ func (c *tokenCache) put(h string, tok store.APIToken, now time.Time) {
 	if len(c.byHash) > 10000 {
 		clear(c.byHash)
 	}
-	c.byHash[h] = cachedToken{tok: tok, until: now.Add(tokenCacheTTL)}
+	c.byHash[h] = cachedToken{tok: tok, until: now.Add(TokenCacheTTL)}
 }
 
 func (c *tokenCache) forget(h string) {

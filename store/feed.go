@@ -37,24 +37,26 @@ func (t *Tx) finishEvents(ctx context.Context) error {
 		return t.stampEvents(ctx)
 	}
 	var filings, accounts []int64
-	seenF, seenA := map[int64]bool{}, map[int64]bool{}
 	for _, e := range later {
-		if e.FilingID != 0 && !seenF[e.FilingID] {
-			seenF[e.FilingID] = true
+		if e.FilingID != 0 {
 			filings = append(filings, e.FilingID)
 		}
-		if e.AccountID != 0 && !seenA[e.AccountID] {
-			seenA[e.AccountID] = true
+		if e.AccountID != 0 {
 			accounts = append(accounts, e.AccountID)
 		}
 	}
-	slices.Sort(filings)
-	slices.Sort(accounts)
-	if _, err := t.tx.ExecContext(ctx, `SELECT 1 FROM filings WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`, pq.Array(filings)); err != nil {
-		return fmt.Errorf("lock the filings of %d events: %w", len(later), err)
-	}
-	if _, err := t.tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`, pq.Array(accounts)); err != nil {
-		return fmt.Errorf("lock the accounts of %d events: %w", len(later), err)
+	for _, l := range []struct {
+		table string
+		ids   []int64
+	}{{"filings", filings}, {"accounts", accounts}} {
+		if len(l.ids) == 0 {
+			continue
+		}
+		slices.Sort(l.ids)
+		if _, err := t.tx.ExecContext(ctx, `SELECT 1 FROM `+l.table+` WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`,
+			pq.Array(slices.Compact(l.ids))); err != nil {
+			return fmt.Errorf("lock the %s of %d events: %w", l.table, len(later), err)
+		}
 	}
 	var seq int64
 	if err := t.tx.GetContext(ctx, &seq, `UPDATE event_clock SET seq = seq + 1 WHERE id = 1 RETURNING seq`); err != nil {
