@@ -45,17 +45,15 @@ func (t *Tx) finishEvents(ctx context.Context) error {
 			accounts = append(accounts, e.AccountID)
 		}
 	}
-	for _, l := range []struct {
-		table string
-		ids   []int64
-	}{{"filings", filings}, {"accounts", accounts}} {
-		if len(l.ids) == 0 {
-			continue
-		}
-		slices.Sort(l.ids)
-		if _, err := t.tx.ExecContext(ctx, `SELECT 1 FROM `+l.table+` WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`,
-			pq.Array(slices.Compact(l.ids))); err != nil {
-			return fmt.Errorf("lock the %s of %d events: %w", l.table, len(later), err)
+	if len(filings) > 0 || len(accounts) > 0 {
+		slices.Sort(filings)
+		slices.Sort(accounts)
+		// One statement, filings before accounts as everywhere (the
+		// accounts' scan waits on the count of the filings locked).
+		if _, err := t.tx.ExecContext(ctx, `WITH f AS (SELECT id FROM filings WHERE id = ANY($1) ORDER BY id FOR KEY SHARE),
+			a AS (SELECT id FROM accounts WHERE id = ANY($2) AND (SELECT count(*) FROM f) >= 0 ORDER BY id FOR KEY SHARE)
+			SELECT count(*) FROM a`, pq.Array(slices.Compact(filings)), pq.Array(slices.Compact(accounts))); err != nil {
+			return fmt.Errorf("lock the filings and accounts of %d events: %w", len(later), err)
 		}
 	}
 	var seq int64
@@ -67,7 +65,11 @@ func (t *Tx) finishEvents(ctx context.Context) error {
 			return fmt.Errorf("stamp events with their commit order: %w", err)
 		}
 	}
-	if _, err := t.writeEvents(ctx, later, seq); err != nil {
+	if len(later) >= copyEventsMin {
+		if err := t.copyEvents(ctx, later, seq); err != nil {
+			return err
+		}
+	} else if _, err := t.writeEvents(ctx, later, seq); err != nil {
 		return err
 	}
 	t.events = true

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -68,7 +69,30 @@ type InboundMessage struct {
 const inboundColumns = `i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.sender, i.subject, i.received_at,
 	i.classification, i.decision, i.linked_by, i.filing_id, COALESCE(f.reference, '') AS filing_ref, i.sender_verified,
 	i.ack, i.oversize, i.size, i.attachments, i.note, i.error, mv.moved_at, i.created_at,
-	i.own_text, i.acts, i.authenticated, i.auth_note, i.needs_reply, i.header_info, i.thread_refs, i.attachment_info`
+	` + ownTextColumn + `, i.acts, i.authenticated, i.auth_note, i.needs_reply, i.header_info, i.thread_refs, i.attachment_info`
+
+// ownTextColumn reads a message's own words (schema 11: own_text, then
+// the first own_text_chars characters of the text; substr counts
+// characters on both databases).
+const ownTextColumn = `CASE WHEN i.own_text_chars > 0 THEN i.own_text || substr(i.body_text, 1, i.own_text_chars) ELSE i.own_text END AS own_text`
+
+// storedOwnText is how a message's own words are stored. They are mostly
+// the start of its text, perhaps after a line of the applicant's own
+// subject (as the inbox reads them): that part is stored as its length in
+// characters, not copied.
+func storedOwnText(m InboundMessage) (head string, chars int) {
+	own := m.OwnText
+	if own == "" {
+		return "", 0
+	}
+	if strings.HasPrefix(m.BodyText, own) {
+		return "", utf8.RuneCountInString(own)
+	}
+	if i := strings.IndexByte(own, '\n'); i >= 0 && i+1 < len(own) && strings.HasPrefix(m.BodyText, own[i+1:]) {
+		return own[:i+1], utf8.RuneCountInString(own[i+1:])
+	}
+	return own, 0
+}
 
 // inboundFrom is the FROM clause inboundColumns are read from: the message,
 // its filing, and when it was moved out of the mailbox (inbound_moves, so
@@ -101,7 +125,7 @@ func (t *Tx) RecordInboundBatch(ctx context.Context, ms []InboundMessage) (map[s
 		return t.copyInbound(ctx, ms)
 	}
 	out := map[string]int64{}
-	const cols = 29
+	const cols = 30
 	for len(ms) > 0 {
 		// Far below PostgreSQL's and SQLite's limits on parameters.
 		n := min(len(ms), 200)
@@ -111,7 +135,7 @@ func (t *Tx) RecordInboundBatch(ctx context.Context, ms []InboundMessage) (map[s
 		args := make([]any, 0, n*cols)
 		b.WriteString(`INSERT INTO inbound_messages (mailbox, uidvalidity, uid, message_id, sender, subject, received_at,
 		classification, decision, linked_by, filing_id, error, body_text, raw, sender_verified, ack, oversize, size, attachments, note, created_at,
-		own_text, acts, authenticated, auth_note, needs_reply, header_info, thread_refs, attachment_info) VALUES `)
+		own_text, own_text_chars, acts, authenticated, auth_note, needs_reply, header_info, thread_refs, attachment_info) VALUES `)
 		now := t.s.now()
 		for i, m := range chunk {
 			if m.MessageID == "" {
@@ -129,10 +153,11 @@ func (t *Tx) RecordInboundBatch(ctx context.Context, ms []InboundMessage) (map[s
 			if m.Raw != nil {
 				raw = m.Raw
 			}
+			own, ownChars := storedOwnText(m)
 			args = append(args, m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.Sender, m.Subject, dbTime(m.ReceivedAt),
 				m.Classification, m.Decision, m.LinkedBy, nullIDPtr(m.FilingID), m.Error, m.BodyText, raw,
 				m.SenderVerified, m.Ack, m.Oversize, m.Size, m.Attachments, m.Note, dbTime(created),
-				m.OwnText, m.Acts, m.Authenticated, m.AuthNote, m.NeedsReply, m.HeaderInfo, m.ThreadRefs, m.AttachmentInfo)
+				own, ownChars, m.Acts, m.Authenticated, m.AuthNote, m.NeedsReply, m.HeaderInfo, m.ThreadRefs, m.AttachmentInfo)
 		}
 		b.WriteString(` ON CONFLICT DO NOTHING RETURNING id, message_id`)
 		var rows []struct {

@@ -94,8 +94,15 @@ func (t *Tx) ReapplyInbound(ctx context.Context, id int64, plan InboundPlan, c W
 		SenderVerified: m.SenderVerified, Ack: m.Ack, Note: m.Note, NeedsReply: m.NeedsReply}); err != nil {
 		return InboundResult{}, err
 	}
-	if _, err := t.exec(ctx, `UPDATE inbound_messages SET own_text = ?, acts = ?, authenticated = ?, auth_note = ?, error = ?, classification = ?
-		WHERE id = ?`, m.OwnText, m.Acts, m.Authenticated, m.AuthNote, m.Error, m.Classification, id); err != nil {
+	// The stored text is the message's own; only its reading changes.
+	var body string
+	if err := t.get(ctx, &body, `SELECT body_text FROM inbound_messages WHERE id = ?`, id); err != nil {
+		return InboundResult{}, fmt.Errorf("read inbound message %d: %w", id, err)
+	}
+	m.BodyText = body
+	own, ownChars := storedOwnText(m)
+	if _, err := t.exec(ctx, `UPDATE inbound_messages SET own_text = ?, own_text_chars = ?, acts = ?, authenticated = ?, auth_note = ?, error = ?, classification = ?
+		WHERE id = ?`, own, ownChars, m.Acts, m.Authenticated, m.AuthNote, m.Error, m.Classification, id); err != nil {
 		return InboundResult{}, fmt.Errorf("update inbound message %d: %w", id, err)
 	}
 	if _, err := t.CloseWorkItems(ctx, WorkSelector{InboundID: id}, c); err != nil {

@@ -17,7 +17,7 @@ const copyInboundMin = 8
 // copyInbound's row.
 const inboundCopyColumns = `id, mailbox, uidvalidity, uid, message_id, sender, subject, received_at,
 	classification, decision, linked_by, filing_id, error, body_text, raw, sender_verified, ack, oversize, size, attachments, note, created_at,
-	own_text, acts, authenticated, auth_note, needs_reply, header_info, thread_refs, attachment_info`
+	own_text, own_text_chars, acts, authenticated, auth_note, needs_reply, header_info, thread_refs, attachment_info`
 
 // copyInbound is RecordInboundBatch on PostgreSQL for a backlog's batch:
 // it leaves out the messages already recorded (by Message-ID, or by
@@ -39,18 +39,24 @@ func (t *Tx) copyInbound(ctx context.Context, ms []InboundMessage) (map[string]i
 		}
 		ids[i], boxes[i], validities[i], uids[i] = m.MessageID, m.Mailbox, m.UIDValidity, m.UID
 	}
-	var recorded []struct {
+	// One round trip: the rows recorded under the batch's keys, and an id
+	// from the sequence for each message (those of recorded ones are left
+	// unused, as a rolled-back insert leaves its id).
+	var found []struct {
 		MessageID   string `db:"message_id"`
 		Mailbox     string `db:"mailbox"`
 		UIDValidity int64  `db:"uidvalidity"`
 		UID         int64  `db:"uid"`
+		NewID       int64  `db:"new_id"`
 	}
-	if err := t.tx.SelectContext(ctx, &recorded, `SELECT message_id, mailbox, uidvalidity, uid FROM inbound_messages WHERE message_id = ANY($1)
+	if err := t.tx.SelectContext(ctx, &found, `SELECT message_id, mailbox, uidvalidity, uid, 0 AS new_id FROM inbound_messages WHERE message_id = ANY($1)
 		UNION ALL
-		SELECT i.message_id, i.mailbox, i.uidvalidity, i.uid
+		SELECT i.message_id, i.mailbox, i.uidvalidity, i.uid, 0
 		FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS k (mailbox, uidvalidity, uid)
-		JOIN inbound_messages i ON i.mailbox = k.mailbox AND i.uidvalidity = k.uidvalidity AND i.uid = k.uid`,
-		pq.Array(ids), pq.Array(boxes), pq.Array(validities), pq.Array(uids)); err != nil {
+		JOIN inbound_messages i ON i.mailbox = k.mailbox AND i.uidvalidity = k.uidvalidity AND i.uid = k.uid
+		UNION ALL
+		SELECT '', '', 0, 0, nextval(pg_get_serial_sequence('inbound_messages', 'id')) FROM generate_series(1, $5)`,
+		pq.Array(ids), pq.Array(boxes), pq.Array(validities), pq.Array(uids), len(ms)); err != nil {
 		return nil, fmt.Errorf("record %d inbound messages: find those recorded: %w", len(ms), err)
 	}
 	type key struct {
@@ -58,11 +64,19 @@ func (t *Tx) copyInbound(ctx context.Context, ms []InboundMessage) (map[string]i
 		validity int64
 		uid      int64
 	}
-	seenID := make(map[string]bool, len(ms)+len(recorded))
-	seenKey := make(map[key]bool, len(ms)+len(recorded))
-	for _, r := range recorded {
-		seenID[r.MessageID] = true
-		seenKey[key{r.Mailbox, r.UIDValidity, r.UID}] = true
+	seenID := make(map[string]bool, 2*len(ms))
+	seenKey := make(map[key]bool, 2*len(ms))
+	newIDs := make([]int64, 0, len(ms))
+	for _, f := range found {
+		if f.NewID != 0 {
+			newIDs = append(newIDs, f.NewID)
+			continue
+		}
+		seenID[f.MessageID] = true
+		seenKey[key{f.Mailbox, f.UIDValidity, f.UID}] = true
+	}
+	if len(newIDs) != len(ms) {
+		return nil, fmt.Errorf("record %d inbound messages: %d ids from the sequence", len(ms), len(newIDs))
 	}
 	fresh := make([]int, 0, len(ms))
 	for i, m := range ms {
@@ -76,11 +90,6 @@ func (t *Tx) copyInbound(ctx context.Context, ms []InboundMessage) (map[string]i
 	out := make(map[string]int64, len(fresh))
 	if len(fresh) == 0 {
 		return out, nil
-	}
-	var newIDs []int64
-	if err := t.tx.SelectContext(ctx, &newIDs, `SELECT nextval(pg_get_serial_sequence('inbound_messages', 'id'))
-		FROM generate_series(1, $1)`, len(fresh)); err != nil {
-		return nil, fmt.Errorf("record %d inbound messages: ids: %w", len(fresh), err)
 	}
 	stmt, err := t.tx.PrepareContext(ctx, `COPY inbound_messages (`+inboundCopyColumns+`) FROM STDIN`)
 	if err != nil {
@@ -98,10 +107,11 @@ func (t *Tx) copyInbound(ctx context.Context, ms []InboundMessage) (map[string]i
 		if m.Raw != nil {
 			raw = m.Raw
 		}
+		own, ownChars := storedOwnText(m)
 		if _, err := stmt.ExecContext(ctx, newIDs[k], m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.Sender, m.Subject, dbTime(m.ReceivedAt),
 			m.Classification, m.Decision, m.LinkedBy, nullIDPtr(m.FilingID), m.Error, m.BodyText, raw,
 			m.SenderVerified, m.Ack, m.Oversize, m.Size, m.Attachments, m.Note, dbTime(created),
-			m.OwnText, m.Acts, m.Authenticated, m.AuthNote, m.NeedsReply, m.HeaderInfo, m.ThreadRefs, m.AttachmentInfo); err != nil {
+			own, ownChars, m.Acts, m.Authenticated, m.AuthNote, m.NeedsReply, m.HeaderInfo, m.ThreadRefs, m.AttachmentInfo); err != nil {
 			return nil, fmt.Errorf("record inbound message <%s>: %w", m.MessageID, err)
 		}
 		out[m.MessageID] = newIDs[k]

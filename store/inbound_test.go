@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,9 +205,17 @@ func TestInboundRecordBatch(t *testing.T) {
 		f := inbSetup(t, s)
 		fid := f.a.ID
 		msg := func(uid int64, id string) store.InboundMessage {
+			// Own words are the start of the text (stored as a length) or not.
+			own := "𠮷正文\r\n第二"
+			switch uid % 3 {
+			case 1:
+				own = "别的话"
+			case 2:
+				own = "主题：已修改\n" + own // their own subject, then the start of the text
+			}
 			return store.InboundMessage{Mailbox: "INBOX", UIDValidity: 7, UID: uid, MessageID: id, Sender: "zhangsan@example.cn",
 				Subject: "回复：备案\t已修改\\ 𠮷", ReceivedAt: s.Now(), Classification: "human", Decision: "correspondence",
-				LinkedBy: "tag", FilingID: &fid, BodyText: "正文\r\n第二行\t\\N", Raw: []byte{0, '\\', '\n', 0xff}, NeedsReply: true}
+				LinkedBy: "tag", FilingID: &fid, BodyText: "𠮷正文\r\n第二行\t\\N", OwnText: own, Raw: []byte{0, '\\', '\n', 0xff}, NeedsReply: true}
 		}
 		batch := func(ms ...store.InboundMessage) map[string]int64 {
 			var ids map[string]int64
@@ -239,14 +249,31 @@ func TestInboundRecordBatch(t *testing.T) {
 				t.Errorf("%s recorded though its UID was", skipped)
 			}
 		}
-		got, err := s.InboundByID(ctx, ids["b7@example.com"])
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := msg(7, "b7@example.com")
-		if got.UID != 7 || got.Subject != want.Subject || got.BodyText != want.BodyText || string(got.Raw) != string(want.Raw) ||
-			got.FilingRef != "BA-2026-000101" || !got.NeedsReply || got.MovedAt != nil {
-			t.Fatalf("read back %+v", got)
+		for _, c := range []struct {
+			id    int64
+			uid   int64
+			chars int // own words stored as the start of the text
+		}{{first["a1@example.com"], 1, 0}, {first["a2@example.com"], 2, 7}, {ids["b7@example.com"], 7, 0}, {ids["b8@example.com"], 8, 7},
+			{ids["b9@example.com"], 9, 7}} {
+			got, err := s.InboundByID(ctx, c.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := msg(c.uid, got.MessageID)
+			if got.UID != c.uid || got.Subject != want.Subject || got.BodyText != want.BodyText || string(got.Raw) != string(want.Raw) ||
+				got.OwnText != want.OwnText || got.FilingRef != "BA-2026-000101" || !got.NeedsReply || got.MovedAt != nil {
+				t.Fatalf("read back %+v", got)
+			}
+			var stored struct {
+				Text  string `db:"own_text"`
+				Chars int    `db:"own_text_chars"`
+			}
+			if err := store.GetForTest(ctx, s, &stored, `SELECT own_text, own_text_chars FROM inbound_messages WHERE id = ?`, c.id); err != nil {
+				t.Fatal(err)
+			}
+			if stored.Chars != c.chars || stored.Text != strings.TrimSuffix(want.OwnText, "𠮷正文\r\n第二") && c.chars > 0 {
+				t.Fatalf("uid %d: own words stored as %+v, want %d characters of the text", c.uid, stored, c.chars)
+			}
 		}
 		if u, err := s.UnmovedUIDs(ctx, "INBOX", 7); err != nil || len(u) != 12 {
 			t.Fatalf("unmoved %v %v", u, err)
@@ -361,6 +388,62 @@ func TestBounceAndAcks(t *testing.T) {
 			if r == "resubmission_received>zhangsan@example.cn" {
 				t.Fatal("an acknowledgement over the limit is in the outbox")
 			}
+		}
+	})
+}
+
+// A backlog's batch writes its messages' events together at the end of the
+// transaction (with COPY on PostgreSQL, past a few): each arrives on the
+// feed once, under the one commit number, with its details intact.
+func TestInboundBatchEventsOnTheFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := inbSetup(t, s)
+		start, err := s.FeedEnd(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 45 // past the COPY threshold
+		awkward := "引号\"、反斜杠\\、换行\n、制表\t、\\N 与 𠮷"
+		plans := make([]store.InboundPlan, n)
+		for i := range plans {
+			fid := f.a.ID
+			plans[i] = store.InboundPlan{
+				Message: store.InboundMessage{Mailbox: "INBOX", UIDValidity: 9, UID: int64(i + 1), MessageID: fmt.Sprintf("feed%d@example.com", i),
+					Sender: "zhangsan@example.cn", ReceivedAt: s.Now(), Classification: "human", Decision: "correspondence", FilingID: &fid},
+				Events: []store.InboundEvent{{FilingID: f.a.ID, Actor: filing.ActorApplicant, ActorName: "zhangsan@example.cn",
+					Action: "email_received", Details: map[string]any{"says": awkward, "n": i}, At: s.Now()}},
+			}
+		}
+		var results []store.InboundResult
+		if err := s.InTx(ctx, func(tx *store.Tx) (err error) {
+			results, err = tx.ApplyInbound(ctx, plans)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := s.FeedEvents(ctx, start, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != n {
+			t.Fatalf("%d events on the feed, want %d", len(evs), n)
+		}
+		seen := map[int]bool{}
+		for _, e := range evs {
+			var d struct {
+				Says      string `json:"says"`
+				N         int    `json:"n"`
+				InboundID int64  `json:"inbound_id"`
+			}
+			if err := json.Unmarshal(e.Details, &d); err != nil {
+				t.Fatalf("details %s: %v", e.Details, err)
+			}
+			if e.Seq != evs[0].Seq || e.Seq <= start.Seq || e.Action != "email_received" || e.Filing != f.a.Reference ||
+				e.ActorName != "zhangsan@example.cn" || d.Says != awkward || seen[d.N] || d.N < 0 || d.N >= n || d.InboundID != results[d.N].ID {
+				t.Fatalf("event %+v, details %+v", e, d)
+			}
+			seen[d.N] = true
 		}
 	})
 }

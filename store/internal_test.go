@@ -23,8 +23,19 @@ func TestPostgresDSN(t *testing.T) {
 		if !strings.Contains(dsn, "sslmode="+tc.sslmode) {
 			t.Errorf("%s → %s, want sslmode=%s", tc.in, dsn, tc.sslmode)
 		}
+		if !strings.Contains(dsn, "binary_parameters=yes") {
+			t.Errorf("%s → %s, want one round trip per query (binary_parameters=yes)", tc.in, dsn)
+		}
 	}
-	_, where, _ := postgresDSN("postgres://u:s3cret@db.example.cn/db?password=s3cret2")
+	// The operator's own choice stands, and what is shown is what they wrote.
+	dsn, where, _ := postgresDSN("postgres://u@db.example.cn/db?binary_parameters=no")
+	if !strings.Contains(dsn, "binary_parameters=no") || strings.Contains(dsn, "binary_parameters=yes") {
+		t.Errorf("binary_parameters=no became %s", dsn)
+	}
+	if _, where, _ = postgresDSN("postgres://u@db.example.cn/db"); strings.Contains(where, "binary_parameters") {
+		t.Errorf("shown as %s", where)
+	}
+	_, where, _ = postgresDSN("postgres://u:s3cret@db.example.cn/db?password=s3cret2")
 	if strings.Contains(where, "s3cret") {
 		t.Errorf("a password is shown: %s", where)
 	}

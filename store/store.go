@@ -118,7 +118,8 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 
 // Open connects to the database named by rawURL:
 //   - postgres://user@host/db?sslmode=… (sslmode defaults to disable on
-//     loopback and require elsewhere, never left to the driver);
+//     loopback and require elsewhere, never left to the driver;
+//     binary_parameters to yes);
 //   - sqlite:///absolute/path.db or sqlite://relative.db;
 //   - empty: embedded SQLite at DefaultSQLitePath.
 //
@@ -277,7 +278,16 @@ func postgresDSN(raw string) (dsn, where string, err error) {
 		}
 	}
 	u.RawQuery = q.Encode()
-	return u.String(), redactURL(u.String()), nil
+	where = redactURL(u.String())
+	if q.Get("binary_parameters") == "" {
+		// A query with parameters then takes one round trip instead of two
+		// (lib/pq otherwise prepares it, waits, then executes it); only
+		// []byte values change form, and they go to bytea columns, which take
+		// them as they are. A backlog's transaction makes a dozen such queries.
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), where, nil
 }
 
 func isLoopback(host string) bool {
