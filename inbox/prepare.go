@@ -116,7 +116,9 @@ func indexDegraded(s, phrase string) int {
 	if i := strings.Index(s, phrase); i >= 0 {
 		return i
 	}
-	if !strings.ContainsAny(s, "?\uFFFD") {
+	// Not strings.ContainsAny: with a non-ASCII character to look for it
+	// decodes s rune by rune, and this runs for every phrase of ours.
+	if strings.IndexByte(s, '?') < 0 && !strings.Contains(s, "\uFFFD") {
 		return -1
 	}
 	first, _ := utf8.DecodeRuneInString(phrase)

@@ -131,12 +131,31 @@ func (p *Processor) link(ctx context.Context, dir Directory, pr *Prepared) (Link
 }
 
 // Commit records a batch and everything it does in one transaction, with
-// the checkpoint.
+// the checkpoint. The batch is first applied together; if that fails, the
+// transaction is rolled back and the batch decided and applied again, each
+// message alone (apply). A savepoint around the first try would cost two
+// round trips on every batch, for a failure that is rare (issue 14).
 func (p *Processor) Commit(ctx context.Context, b *Batch) ([]Outcome, error) {
+	outs, err := p.commitAs(ctx, b, false)
+	var together *applyTogetherError
+	if err == nil || !errors.As(err, &together) || ctx.Err() != nil {
+		return outs, err
+	}
+	p.log.WarnContext(ctx, "inbox: recording the batch together failed; recording one by one", "count", len(b.Messages), "err", together.err)
+	return p.commitAs(ctx, b, true)
+}
+
+// applyTogetherError is why a batch could not be applied together.
+type applyTogetherError struct{ err error }
+
+func (e *applyTogetherError) Error() string { return "apply the batch together: " + e.err.Error() }
+func (e *applyTogetherError) Unwrap() error { return e.err }
+
+func (p *Processor) commitAs(ctx context.Context, b *Batch, oneByOne bool) ([]Outcome, error) {
 	var outs []Outcome
 	err := p.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		outs, err = p.commitTx(ctx, tx, b)
+		outs, err = p.commitTx(ctx, tx, b, oneByOne)
 		if err != nil {
 			return err
 		}
@@ -148,7 +167,7 @@ func (p *Processor) Commit(ctx context.Context, b *Batch) ([]Outcome, error) {
 	return outs, err
 }
 
-func (p *Processor) commitTx(ctx context.Context, tx *store.Tx, b *Batch) ([]Outcome, error) {
+func (p *Processor) commitTx(ctx context.Context, tx *store.Tx, b *Batch, oneByOne bool) ([]Outcome, error) {
 	now := p.store.Now()
 	dir := newCachedDirectory(tx)
 	keys := make([]linkKeys, 0, len(b.Messages))
@@ -188,7 +207,7 @@ func (p *Processor) commitTx(ctx context.Context, tx *store.Tx, b *Batch) ([]Out
 	for i, f := range b.Messages {
 		plans[i] = p.plan(f, verdicts[i], acks, b.Mailbox, b.UIDValidity, now)
 	}
-	results, failed, err := p.apply(ctx, tx, b, plans, verdicts, now)
+	results, failed, err := p.apply(ctx, tx, b, plans, verdicts, now, oneByOne)
 	if err != nil {
 		return nil, err
 	}
@@ -218,33 +237,28 @@ func (p *Processor) commitTx(ctx context.Context, tx *store.Tx, b *Batch) ([]Out
 	return outs, nil
 }
 
-// apply writes the plans with one store call. If that fails, each plan is
+// apply writes the plans with one store call; its failure is an
+// applyTogetherError, and Commit tries again one by one. Then each plan is
 // applied alone in its own savepoint, so one bad message never undoes the
 // others; one that fails alone too is recorded with the error, for staff.
 // (Plans were decided in order: a failed resubmission leaves the later
 // messages about its filing decided as if it had happened, which at worst
 // records them as correspondence.)
-func (p *Processor) apply(ctx context.Context, tx *store.Tx, b *Batch, plans []store.InboundPlan, verdicts []Verdict, now time.Time) ([]store.InboundResult, []error, error) {
+func (p *Processor) apply(ctx context.Context, tx *store.Tx, b *Batch, plans []store.InboundPlan, verdicts []Verdict, now time.Time, oneByOne bool) ([]store.InboundResult, []error, error) {
 	failed := make([]error, len(plans))
-	var results []store.InboundResult
-	err := tx.Savepoint(ctx, func(tx *store.Tx) error {
+	if !oneByOne {
 		for _, pl := range plans {
 			if err := p.fault(pl); err != nil {
-				return err
+				return nil, nil, &applyTogetherError{err}
 			}
 		}
-		var err error
-		results, err = tx.ApplyInbound(ctx, plans)
-		return err
-	})
-	if err == nil {
+		results, err := tx.ApplyInbound(ctx, plans)
+		if err != nil {
+			return nil, nil, &applyTogetherError{err}
+		}
 		return results, failed, nil
 	}
-	if ctx.Err() != nil {
-		return nil, nil, err
-	}
-	p.log.WarnContext(ctx, "inbox: recording the batch together failed; recording one by one", "count", len(plans), "err", err)
-	results = make([]store.InboundResult, len(plans))
+	results := make([]store.InboundResult, len(plans))
 	for i := range plans {
 		err := tx.Savepoint(ctx, func(tx *store.Tx) error {
 			if err := p.fault(plans[i]); err != nil {

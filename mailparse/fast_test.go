@@ -2,8 +2,11 @@ package mailparse
 
 import (
 	"math/rand/v2"
+	netmail "net/mail"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -192,6 +195,78 @@ func TestFastCleanBodyMatchesReference(t *testing.T) {
 		if utf8.ValidString(s) {
 			if a, b := cleanValidBody(s, max), refCleanBody(s, max); a != b {
 				t.Fatalf("cleanValidBody(%q, %d) = %q, want %q", s, max, a, b)
+			}
+		}
+	}
+}
+
+var refMsgIDRE = regexp.MustCompile(`<\s*([^<>\s]{1,250})\s*>`)
+
+// refParseMsgIDs is parseMsgIDs with the regular expression it replaced.
+func refParseMsgIDs(v string, max int) []string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, m := range refMsgIDRE.FindAllStringSubmatch(v, -1) {
+		if id := cleanMsgID(m[1]); id != "" {
+			out = appendUnique(out, id)
+		}
+	}
+	if len(out) == 0 && !strings.ContainsAny(v, " \t<>") {
+		if id := cleanMsgID(v); id != "" {
+			out = []string{id}
+		}
+	}
+	if len(out) > max {
+		out = out[len(out)-max:]
+	}
+	return out
+}
+
+var msgIDPieces = []string{"<", ">", " ", "\t", "\r\n", "\f", "\v", "a@example.cn", "id", "@", "x.y", "中", "\xff", "<>", "< >",
+	strings.Repeat("a", 249), strings.Repeat("a", 250), strings.Repeat("中", 250), strings.Repeat("中", 251), strings.Repeat("\xfe", 250), strings.Repeat("\xfe", 251)}
+
+func TestFastMessageIDsMatchReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for k := 0; k < 60000; k++ {
+		var b strings.Builder
+		for i := r.IntN(12); i > 0; i-- {
+			b.WriteString(msgIDPieces[r.IntN(len(msgIDPieces))])
+		}
+		s, max := b.String(), r.IntN(4)+1
+		if a, o := parseMsgIDs(s, max), refParseMsgIDs(s, max); strings.Join(a, "|") != strings.Join(o, "|") || len(a) != len(o) {
+			t.Fatalf("parseMsgIDs(%q, %d) = %q, want %q", s, max, a, o)
+		}
+	}
+}
+
+var datePieces = []string{"Mon, ", "Tue,", " ", "  ", "2", "02", "31", " Jan ", " Feb ", "2026", "26", " 15:04", ":05", " -0700", " +0800",
+	" (CST)", " CST", " GMT", "\r\n", "\t", "x", "-", "+"}
+
+func TestFastDateMatchesNetMail(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for k := 0; k < 60000; k++ {
+		var b strings.Builder
+		for i := r.IntN(10); i > 0; i-- {
+			b.WriteString(datePieces[r.IntN(len(datePieces))])
+		}
+		s := b.String()
+		if k%3 == 0 {
+			s = "Mon, 2 Jan 2006 15:04:05 -0700"[:r.IntN(31)] + s
+		}
+		a, aerr := parseDate(s)
+		o, oerr := netmail.ParseDate(s)
+		if s == "" {
+			o, oerr = time.Time{}, nil // mail.Header.Date: no header, no date
+		}
+		if (aerr == nil) != (oerr == nil) || !a.Equal(o) || a.Location().String() != o.Location().String() {
+			t.Fatalf("parseDate(%q) = %v, %v; want %v, %v", s, a, aerr, o, oerr)
+		}
+		if _, off := a.Zone(); aerr == nil {
+			if _, ooff := o.Zone(); off != ooff {
+				t.Fatalf("parseDate(%q) zone %d, want %d", s, off, ooff)
 			}
 		}
 	}

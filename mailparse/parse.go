@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	netmail "net/mail"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -498,7 +499,7 @@ func (p *parser) decodeHeader(h mail.Header) {
 	}
 	m.InReplyTo = parseMsgIDs(h.Get("In-Reply-To"), 10)
 	m.References = parseMsgIDs(h.Get("References"), 50)
-	if d, err := h.Date(); err == nil {
+	if d, err := parseDate(h.Get("Date")); err == nil {
 		m.Date = d
 	}
 	if h.Has("Return-Path") {
@@ -617,7 +618,55 @@ func cleanAddr(a string) string {
 	return a
 }
 
-var msgIDRE = regexp.MustCompile(`<\s*([^<>\s]{1,250})\s*>`)
+// nextBracketedID finds the next <id> in s as the regular expression
+// `<\s*([^<>\s]{1,250})\s*>` would (leftmost, not overlapping), and what
+// follows it. A regular expression cost a parse worker more than the rest of
+// the header (issue 14); fast_test.go holds this to it.
+func nextBracketedID(s string) (id, rest string, ok bool) {
+	for {
+		lt := strings.IndexByte(s, '<')
+		if lt < 0 {
+			return "", "", false
+		}
+		i := lt + 1
+		for i < len(s) && isREspace(s[i]) {
+			i++
+		}
+		start := i
+		for i < len(s) && s[i] != '<' && s[i] != '>' && !isREspace(s[i]) {
+			i++
+		}
+		end := i
+		for i < len(s) && isREspace(s[i]) {
+			i++
+		}
+		// The expression counts 250 characters, not bytes; an identifier
+		// over 250 bytes is dropped either way (cleanMsgID), and the scan
+		// goes on after it either way (no '<' inside).
+		if n := end - start; n >= 1 && n <= 250 && i < len(s) && s[i] == '>' {
+			return s[start:end], s[i+1:], true
+		}
+		s = s[lt+1:]
+	}
+}
+
+// parseDate is what mail.Header.Date returns, the usual form tried first:
+// net/mail tries its layouts in turn and reaches that one after a dozen
+// failed parses, each allocating an error (issue 14).
+func parseDate(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(rfc5322Date, v); err == nil {
+		return t, nil
+	}
+	return netmail.ParseDate(v)
+}
+
+const rfc5322Date = "Mon, 2 Jan 2006 15:04:05 -0700"
+
+// isREspace is \s of Go's regular expressions.
+func isREspace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
 
 // parseMsgIDs returns the message identifiers in a Message-ID, In-Reply-To
 // or References value, without angle brackets, keeping the last max (the
@@ -629,10 +678,15 @@ func parseMsgIDs(v string, max int) []string {
 		return nil
 	}
 	var out []string
-	for _, m := range msgIDRE.FindAllStringSubmatch(v, -1) {
-		if id := cleanMsgID(m[1]); id != "" {
+	for rest := v; ; {
+		id, after, ok := nextBracketedID(rest)
+		if !ok {
+			break
+		}
+		if id = cleanMsgID(id); id != "" {
 			out = appendUnique(out, id)
 		}
+		rest = after
 	}
 	if len(out) == 0 && !strings.ContainsAny(v, " \t<>") {
 		if id := cleanMsgID(v); id != "" {

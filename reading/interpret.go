@@ -41,7 +41,7 @@ func (r Reading) Interpret() Interpretation {
 	if in.Done || in.ReviewRequest {
 		in.Understood = r.quote(func(s *Statement) bool {
 			return in.Done && s.acts()&bitDone != 0 || in.ReviewRequest && s.acts()&bitReviewRequest != 0
-		})
+		}, maxUnderstood)
 	}
 	in.Why = r.why(in)
 	return in

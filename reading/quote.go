@@ -6,16 +6,29 @@ package reading
 // maxQuote bounds one quotation in an explanation, in bytes.
 const maxQuote = 240
 
-// quote returns the statements keep picks, as written.
-func (r Reading) quote(keep func(*Statement) bool) string {
-	return string(r.appendQuote(nil, keep))
+// maxUnderstood bounds the quotation of what a resubmission was read from
+// (Interpretation.Understood), in bytes: emails show a sentence of it, and a
+// long message need not be copied whole into every event that names it.
+const maxUnderstood = 1024
+
+// quote returns the statements keep picks, as written, cut (with "…") at
+// max bytes.
+func (r Reading) quote(keep func(*Statement) bool, max int) string {
+	q := r.appendQuote(nil, keep, max+1)
+	if len(q) <= max {
+		return string(q)
+	}
+	return cutUTF8(string(q), max) + "…"
 }
 
 // appendQuote appends the statements keep picks to dst, as written:
 // neighbouring clauses with what stood between them ("已修改，请重新审核"),
-// line breaks as spaces, others joined by " … ".
-func (r Reading) appendQuote(dst []byte, keep func(*Statement) bool) []byte {
+// line breaks as spaces, others joined by " … ". It appends the first max
+// bytes of that (perhaps ending inside a character): a long text's quote
+// is cut anyway, and copying it whole was much of the reading's cost.
+func (r Reading) appendQuote(dst []byte, keep func(*Statement) bool, max int) []byte {
 	n := len(dst)
+	limit := n + max
 	first, last := -1, -1 // a run of neighbouring clauses, as indexes into Statements
 	flush := func() {
 		if first < 0 {
@@ -26,7 +39,7 @@ func (r Reading) appendQuote(dst []byte, keep func(*Statement) bool) []byte {
 		}
 		f, l := &r.Statements[first], &r.Statements[last]
 		if f.start < l.end && l.end <= len(r.text) {
-			dst = appendOneLine(dst, r.text[f.start:l.end])
+			dst = appendOneLine(dst, r.text[f.start:l.end], limit)
 		} else {
 			// A Reading built by hand has no text: join the clauses plainly.
 			for i := first; i <= last; i++ {
@@ -39,6 +52,9 @@ func (r Reading) appendQuote(dst []byte, keep func(*Statement) bool) []byte {
 		first = -1
 	}
 	for i := range r.Statements {
+		if len(dst) >= limit {
+			break
+		}
 		s := &r.Statements[i]
 		if !keep(s) {
 			continue
@@ -51,15 +67,17 @@ func (r Reading) appendQuote(dst []byte, keep func(*Statement) bool) []byte {
 		}
 		last = i
 	}
-	flush()
-	return dst
+	if len(dst) < limit {
+		flush()
+	}
+	return dst[:min(len(dst), limit)]
 }
 
 // appendOneLine appends s with each run of white space (line breaks
-// between clauses) as one space.
-func appendOneLine(dst []byte, s string) []byte {
+// between clauses) as one space, stopping once dst is limit bytes long.
+func appendOneLine(dst []byte, s string, limit int) []byte {
 	run := 0 // where the run of text being copied starts
-	for i := 0; i <= len(s); i++ {
+	for i := 0; i <= len(s) && len(dst) < limit; i++ {
 		if i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n' {
 			continue
 		}
@@ -91,7 +109,7 @@ func (l *explanation) init() {
 // backslashes escaped. (strconv.Quote would look up every Chinese
 // character in its table of printable ones.)
 func (l *explanation) add(label string, r Reading, keep func(*Statement) bool) {
-	l.scratch = r.appendQuote(l.scratch[:0], keep)
+	l.scratch = r.appendQuote(l.scratch[:0], keep, maxQuote+1) // enough to know it is cut, and where
 	q := l.scratch
 	if len(q) == 0 {
 		return

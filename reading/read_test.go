@@ -255,3 +255,26 @@ func TestReadConcurrent(t *testing.T) {
 		<-done
 	}
 }
+
+// A quote stops copying once it has what its reader keeps; what it keeps
+// is exactly the start of the whole quote.
+func TestQuoteStopsAtItsLimit(t *testing.T) {
+	text := strings.Repeat("您好，我们已修改了网站名称，已重新提交，请审核。  谢谢！\n还没改好？\n", 60)
+	r := Read(text)
+	all := func(*Statement) bool { return true }
+	whole := string(r.appendQuote(nil, all, 1<<30))
+	if len(whole) < 2*maxUnderstood {
+		t.Fatalf("the whole quote is %d bytes; the test wants a long one", len(whole))
+	}
+	for _, max := range []int{0, 1, 2, 239, 240, 241, 1000, len(whole) - 1, len(whole), len(whole) + 5} {
+		got := string(r.appendQuote([]byte("前"), all, max))
+		want := "前" + whole[:min(max, len(whole))]
+		if got != want {
+			t.Fatalf("max %d: got %d bytes, want the first %d of the whole quote", max, len(got)-len("前"), len(want)-len("前"))
+		}
+	}
+	in := Read(strings.Repeat("已修改了网站名称，已重新提交，请审核。\n", 200)).Interpret()
+	if !in.Done || len(in.Understood) > maxUnderstood+len("…") || !strings.HasSuffix(in.Understood, "…") || !utf8.ValidString(in.Understood) {
+		t.Fatalf("understood: %d bytes, done %v: %q", len(in.Understood), in.Done, in.Understood)
+	}
+}
