@@ -24,6 +24,7 @@ import (
 	"example.com/icpdesk/mailparse/mailtest"
 	"example.com/icpdesk/store"
 	"example.com/icpdesk/store/storetest"
+	"example.com/icpdesk/templates"
 )
 
 // benchServer is Dovecot when ICPDESK_TEST_DOVECOT is set, else the
@@ -95,6 +96,7 @@ func backlog(b *testing.B, st *store.Store, n int) [][]byte {
 			notices = append(notices, r.MessageID)
 		}
 	}
+	deadline := filing.Deadline(returned, 7, cst).In(cst).Format("1月2日 15:04")
 	// 160 lines: about 20 KB as UTF-8 and as base64 of GBK (the benchmark
 	// prints the real average, bounces included).
 	para := strings.Repeat("您好，我们已按照退回意见修改了网站名称和主体信息，核验单已重新签字盖章，请重新审核。谢谢！\n", 160)
@@ -105,7 +107,8 @@ func backlog(b *testing.B, st *store.Store, n int) [][]byte {
 		id := fmt.Sprintf("backlog-%05d@mail.example.com", i)
 		switch r := rng.IntN(100); {
 		case r < 70:
-			out[i] = mailtest.Mail{From: owners[k], Subject: "回复：[ICP#" + refs[k] + "] 备案退回通知", MessageID: id,
+			// A reply to our return notice, as mail clients quote its subject.
+			out[i] = mailtest.Mail{From: owners[k], Subject: "回复：[ICP#" + refs[k] + "] 管局退回备案，请于 " + deadline + " 前修改并重新提交", MessageID: id,
 				ContentType: "text/plain; charset=gbk", CTE: "base64", Body: mailtest.GBK(para)}.Bytes()
 		case r < 80:
 			out[i] = mailtest.Mail{From: owners[k], Subject: mailtest.BWord("UTF-8", []byte("自动回复：您的备案已退回")), MessageID: id,
@@ -191,7 +194,7 @@ func BenchmarkIngestBacklog(b *testing.B) {
 			msgs = nil
 			cfg := Config{Host: srv.BackendHost(), Port: srv.BackendPort(), Security: "none", Username: srv.User, Password: config.Secret(srv.Pass),
 				Mailbox: srv.Mailbox, ProcessedMailbox: srv.Processed, AckLimitPerHour: 3, Batch: benchBatch(),
-				Own: Own{Addresses: []string{"icp@example.cn", staffAddr}, MessageIDDomain: "example.cn"}}
+				Own: Own{Addresses: []string{"icp@example.cn", staffAddr}, MessageIDDomain: "example.cn", SubjectPhrases: benchSubjectPhrases(b)}}
 			w, err := NewWatcher(st, cfg)
 			if err != nil {
 				b.Fatal(err)
@@ -465,4 +468,17 @@ func benchBatch() int {
 		return n
 	}
 	return DefaultBatch
+}
+
+var cst = time.FixedZone("CST", 8*3600)
+
+// benchSubjectPhrases are our subjects' fixed wording, which the processor
+// takes out of a reply's subject as serve has it do (its own words are the
+// applicant's, not ours).
+func benchSubjectPhrases(b *testing.B) []string {
+	r, err := templates.New(templates.DeskInfo{Name: "示例云备案中心", Address: "icp@example.cn"}, "", cst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r.SubjectPhrases()
 }
