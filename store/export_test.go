@@ -152,7 +152,7 @@ func FilingViewQueriesForTest(s *Store, ref string, filingID, accountID int64) [
 		{`SELECT ` + accountColumns + ` FROM accounts WHERE id = ?`, []any{accountID}},
 		{`SELECT id, actor, actor_name, action, from_stage, to_stage, details, created_at
 		FROM events WHERE filing_id = ? ORDER BY id`, []any{filingID}},
-		{`SELECT ` + inboundColumns + ` FROM inbound_messages i LEFT JOIN filings f ON f.id = i.filing_id WHERE 1 = 1 AND i.filing_id = ? ORDER BY i.id DESC`, []any{filingID}},
+		{`SELECT ` + inboundColumns + inboundFrom + ` WHERE 1 = 1 AND i.filing_id = ? ORDER BY i.id DESC`, []any{filingID}},
 		{`SELECT ` + outboxRowColumns + ` FROM outbox o LEFT JOIN filings f ON f.id = o.filing_id WHERE 1 = 1 AND o.filing_id = ? ORDER BY o.id DESC`, []any{filingID}},
 		{`SELECT ` + workItemColumns + workItemJoins + ` WHERE 1 = 1 AND w.filing_id = ? ORDER BY w.opened_at, w.id LIMIT 100`, []any{filingID}},
 	}
