@@ -8,8 +8,8 @@ import (
 )
 
 // copyInboundMin is the smallest batch recorded with COPY: below it, the
-// round trips COPY adds (the lookup of recorded keys, the ids) cost more
-// than the multi-row INSERT's parameters. A single message (IDLE, the
+// round trips COPY adds (the lookup of recorded keys and new ids, the
+// COPY's own two) cost more than the multi-row INSERT's parameters. A single message (IDLE, the
 // one-by-one fallback) always takes the INSERT.
 const copyInboundMin = 8
 
