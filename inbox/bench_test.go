@@ -186,6 +186,7 @@ func BenchmarkIngestBacklog(b *testing.B) {
 		var bytes int
 		var sum Summary
 		var dialect store.Dialect
+		phrases := benchSubjectPhrases(b)
 		for k := 0; k < runs; k++ {
 			st := benchStore(b)
 			dialect = st.Dialect()
@@ -198,7 +199,7 @@ func BenchmarkIngestBacklog(b *testing.B) {
 			msgs = nil
 			cfg := Config{Host: srv.BackendHost(), Port: srv.BackendPort(), Security: "none", Username: srv.User, Password: config.Secret(srv.Pass),
 				Mailbox: srv.Mailbox, ProcessedMailbox: srv.Processed, AckLimitPerHour: 3, Batch: benchBatch(),
-				Own: Own{Addresses: []string{"icp@example.cn", staffAddr}, MessageIDDomain: "example.cn", SubjectPhrases: benchSubjectPhrases(b)}}
+				Own: Own{Addresses: []string{"icp@example.cn", staffAddr}, MessageIDDomain: "example.cn", SubjectPhrases: phrases}}
 			w, err := NewWatcher(st, cfg)
 			if err != nil {
 				b.Fatal(err)

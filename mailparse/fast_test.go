@@ -202,27 +202,24 @@ func TestFastCleanBodyMatchesReference(t *testing.T) {
 
 var refMsgIDRE = regexp.MustCompile(`<\s*([^<>\s]{1,250})\s*>`)
 
-// refParseMsgIDs is parseMsgIDs with the regular expression it replaced.
-func refParseMsgIDs(v string, max int) []string {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil
-	}
+// refBracketedIDs is bracketedIDs with the regular expression it replaced.
+func refBracketedIDs(v string) []string {
 	var out []string
 	for _, m := range refMsgIDRE.FindAllStringSubmatch(v, -1) {
 		if id := cleanMsgID(m[1]); id != "" {
 			out = appendUnique(out, id)
 		}
 	}
-	if len(out) == 0 && !strings.ContainsAny(v, " \t<>") {
-		if id := cleanMsgID(v); id != "" {
-			out = []string{id}
-		}
-	}
-	if len(out) > max {
-		out = out[len(out)-max:]
-	}
 	return out
+}
+
+// randomPieces joins up to max pieces picked at random.
+func randomPieces(r *rand.Rand, pieces []string, max int) string {
+	var b strings.Builder
+	for i := r.IntN(max + 1); i > 0; i-- {
+		b.WriteString(pieces[r.IntN(len(pieces))])
+	}
+	return b.String()
 }
 
 var msgIDPieces = []string{"<", ">", " ", "\t", "\r\n", "\f", "\v", "a@example.cn", "id", "@", "x.y", "中", "\xff", "<>", "< >",
@@ -231,13 +228,9 @@ var msgIDPieces = []string{"<", ">", " ", "\t", "\r\n", "\f", "\v", "a@example.c
 func TestFastMessageIDsMatchReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for k := 0; k < 60000; k++ {
-		var b strings.Builder
-		for i := r.IntN(12); i > 0; i-- {
-			b.WriteString(msgIDPieces[r.IntN(len(msgIDPieces))])
-		}
-		s, max := b.String(), r.IntN(4)+1
-		if a, o := parseMsgIDs(s, max), refParseMsgIDs(s, max); strings.Join(a, "|") != strings.Join(o, "|") || len(a) != len(o) {
-			t.Fatalf("parseMsgIDs(%q, %d) = %q, want %q", s, max, a, o)
+		s := randomPieces(r, msgIDPieces, 11)
+		if a, o := bracketedIDs(s), refBracketedIDs(s); strings.Join(a, "|") != strings.Join(o, "|") || len(a) != len(o) {
+			t.Fatalf("bracketedIDs(%q) = %q, want %q", s, a, o)
 		}
 	}
 }
@@ -248,11 +241,7 @@ var datePieces = []string{"Mon, ", "Tue,", " ", "  ", "2", "02", "31", " Jan ", 
 func TestFastDateMatchesNetMail(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for k := 0; k < 60000; k++ {
-		var b strings.Builder
-		for i := r.IntN(10); i > 0; i-- {
-			b.WriteString(datePieces[r.IntN(len(datePieces))])
-		}
-		s := b.String()
+		s := randomPieces(r, datePieces, 9)
 		if k%3 == 0 {
 			s = "Mon, 2 Jan 2006 15:04:05 -0700"[:r.IntN(31)] + s
 		}

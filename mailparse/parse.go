@@ -618,6 +618,21 @@ func cleanAddr(a string) string {
 	return a
 }
 
+// bracketedIDs returns the usable <id>s in v, in order, each once.
+func bracketedIDs(v string) []string {
+	var out []string
+	for rest := v; ; {
+		id, after, ok := nextBracketedID(rest)
+		if !ok {
+			return out
+		}
+		if id = cleanMsgID(id); id != "" {
+			out = appendUnique(out, id)
+		}
+		rest = after
+	}
+}
+
 // nextBracketedID finds the next <id> in s as the regular expression
 // `<\s*([^<>\s]{1,250})\s*>` would (leftmost, not overlapping), and what
 // follows it. A regular expression cost a parse worker more than the rest of
@@ -677,17 +692,7 @@ func parseMsgIDs(v string, max int) []string {
 	if v == "" {
 		return nil
 	}
-	var out []string
-	for rest := v; ; {
-		id, after, ok := nextBracketedID(rest)
-		if !ok {
-			break
-		}
-		if id = cleanMsgID(id); id != "" {
-			out = appendUnique(out, id)
-		}
-		rest = after
-	}
+	out := bracketedIDs(v)
 	if len(out) == 0 && !strings.ContainsAny(v, " \t<>") {
 		if id := cleanMsgID(v); id != "" {
 			out = []string{id}

@@ -150,15 +150,12 @@ func (t *Tx) writeEvents(ctx context.Context, events []event, seq int64) (map[in
 				b.WriteString(", ")
 			}
 			b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-			details := []byte("{}")
-			if len(e.Details) > 0 {
-				var err error
-				if details, err = json.Marshal(e.Details); err != nil {
-					return nil, fmt.Errorf("event details: %w", err)
-				}
+			details, err := e.detailsJSON()
+			if err != nil {
+				return nil, err
 			}
 			args = append(args, nullID(e.FilingID), nullID(e.AccountID), string(e.Actor), e.ActorName, e.Action,
-				string(e.From), string(e.To), string(details), dbTime(e.At), stamp)
+				string(e.From), string(e.To), details, dbTime(e.At), stamp)
 		}
 		b.WriteString(` RETURNING id, COALESCE(filing_id, 0)`)
 		rows, err := t.tx.QueryxContext(ctx, t.tx.Rebind(b.String()), args...)

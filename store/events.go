@@ -26,19 +26,28 @@ func (t *Tx) insertEvent(ctx context.Context, e event) error {
 	return err
 }
 
+// detailsJSON is an event's details as stored: {} when it has none.
+func (e event) detailsJSON() (string, error) {
+	if len(e.Details) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(e.Details)
+	if err != nil {
+		return "", fmt.Errorf("event details: %w", err)
+	}
+	return string(b), nil
+}
+
 func (t *Tx) insertEventID(ctx context.Context, e event) (int64, error) {
-	details := []byte("{}")
-	if len(e.Details) > 0 {
-		var err error
-		if details, err = json.Marshal(e.Details); err != nil {
-			return 0, fmt.Errorf("event details: %w", err)
-		}
+	details, err := e.detailsJSON()
+	if err != nil {
+		return 0, err
 	}
 	t.events = true
 	var id int64
-	err := t.get(ctx, &id, `INSERT INTO events (filing_id, account_id, actor, actor_name, action, from_stage, to_stage, details, created_at)
+	err = t.get(ctx, &id, `INSERT INTO events (filing_id, account_id, actor, actor_name, action, from_stage, to_stage, details, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullID(e.FilingID), nullID(e.AccountID), string(e.Actor), e.ActorName, e.Action, string(e.From), string(e.To), string(details), dbTime(e.At))
+		nullID(e.FilingID), nullID(e.AccountID), string(e.Actor), e.ActorName, e.Action, string(e.From), string(e.To), details, dbTime(e.At))
 	if err != nil {
 		return 0, fmt.Errorf("write event %s: %w", e.Action, err)
 	}

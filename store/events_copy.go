@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 )
 
@@ -21,14 +20,12 @@ func (t *Tx) copyEvents(ctx context.Context, events []event, seq int64) error {
 	}
 	defer stmt.Close()
 	for _, e := range events {
-		details := []byte("{}")
-		if len(e.Details) > 0 {
-			if details, err = json.Marshal(e.Details); err != nil {
-				return fmt.Errorf("event details: %w", err)
-			}
+		details, err := e.detailsJSON()
+		if err != nil {
+			return err
 		}
 		if _, err := stmt.ExecContext(ctx, nullID(e.FilingID), nullID(e.AccountID), string(e.Actor), e.ActorName, e.Action,
-			string(e.From), string(e.To), string(details), dbTime(e.At), seq); err != nil {
+			string(e.From), string(e.To), details, dbTime(e.At), seq); err != nil {
 			return fmt.Errorf("write event %s: %w", e.Action, err)
 		}
 	}

@@ -48,7 +48,7 @@ func (t *Tx) finishEvents(ctx context.Context) error {
 	if len(filings) > 0 || len(accounts) > 0 {
 		slices.Sort(filings)
 		slices.Sort(accounts)
-		// One statement, filings before accounts as everywhere (the
+		// One statement, filings before accounts as before (the
 		// accounts' scan waits on the count of the filings locked).
 		if _, err := t.tx.ExecContext(ctx, `WITH f AS (SELECT id FROM filings WHERE id = ANY($1) ORDER BY id FOR KEY SHARE),
 			a AS (SELECT id FROM accounts WHERE id = ANY($2) AND (SELECT count(*) FROM f) >= 0 ORDER BY id FOR KEY SHARE)
