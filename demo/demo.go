@@ -129,6 +129,10 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.Security = "127.0.0.1", d.Mail.IMAPAddr().Port, "none"
 	cfg.IMAP.Username = DeskAddress
 	cfg.IMAP.PollInterval = config.Duration{Duration: 5 * time.Second}
+	// go-imap's in-memory server does not announce mail that arrives just
+	// before IDLE starts; the watcher's recheck covers the usual case, and
+	// a short refresh bounds the rest well inside a demo step's timeout.
+	cfg.IMAP.IdleRefresh = config.Duration{Duration: 10 * time.Second}
 	cfg.IMAP.ReconnectMax = config.Duration{Duration: 5 * time.Second}
 	// Small, so that the demo can show a message too big to read.
 	cfg.IMAP.MaxMessageSize = 1 << 20

@@ -276,6 +276,7 @@ func (s *session) canIdle() bool {
 // wait forever.
 func (s *session) idleLoop(ctx context.Context) error {
 	cfg := s.w.cfg
+	afterRecheck := false // the last pass was a recheck's
 	for {
 		var idle *imapclient.IdleCommand
 		if err := s.await(ctx, cfg.CommandTimeout, "idle", func() (err error) {
@@ -296,18 +297,21 @@ func (s *session) idleLoop(ctx context.Context) error {
 		}()
 		// Mail arriving between a pass's last command and the start of IDLE
 		// is not announced by every server (go-imap's own in-memory one,
-		// older Cyrus releases): after a pass that found mail, look once more
-		// shortly, rather than at the next refresh.
+		// older Cyrus releases): after a pass, look once more shortly rather
+		// than at the next refresh. Only a recheck that found nothing is not
+		// followed by another, or an idle mailbox would be searched forever.
 		wait, recheck := cfg.IdleRefresh, false
-		if s.foundMail && idleRecheck < wait {
+		if (s.foundMail || !afterRecheck) && idleRecheck < wait {
 			wait, recheck = idleRecheck, true
 		}
 		timer := time.NewTimer(wait)
 		refresh := false
+		afterRecheck = false
 		select {
 		case <-s.wake:
 		case <-timer.C:
 			refresh = !recheck // a recheck's SEARCH proves the connection
+			afterRecheck = recheck
 		case err := <-done:
 			timer.Stop()
 			return fmt.Errorf("connection lost while idle: %w", errOr(err, errors.New("IDLE ended")))
