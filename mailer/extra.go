@@ -44,7 +44,7 @@ func SendTest(ctx context.Context, set Settings, to string, now time.Time) (stri
 		set.Addr(), set.Security, set.FromAddress, now.In(zoneOr(set.Location)).Format(time.RFC3339)))
 	out := encode(m, set.FromAddress, []string{addr}, id)
 	defer out.free()
-	if _, err := c.sendEncoded(out, ending{}); err != nil {
+	if err := c.sendEncoded(out, ending{}); err != nil {
 		if what, _ := classify(err); what == outcomeConnCheck || what == outcomeDropped {
 			return "", &unreachableError{addr: set.Addr(), err: redactSecret(err, set.Password)}
 		}

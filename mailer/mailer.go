@@ -885,7 +885,7 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 		}
 		// The message is ended (and so delivered) only once the previous
 		// delivery is recorded; its own recording starts at its 250.
-		delivered, err := b.conn.sendEncoded(p.out, ending{wait: b.rec.settled, accepted: func() {
+		err := b.conn.sendEncoded(p.out, ending{wait: b.rec.settled, accepted: func() {
 			b.rec.add(store.SentMark{ID: m.ID, SentAt: s.now(), MessageID: p.newID})
 			b.claims.drop(m.ID)
 		}})
@@ -899,12 +899,6 @@ func (s *Service) deliver(ctx context.Context, b *batchState, p prepared, sum *S
 			b.claims.drop(m.ID)
 			sum.Released++
 			return
-		}
-		if err != nil && delivered {
-			// Accepted; only the RSET afterwards failed. The next
-			// message gets a new session.
-			b.conn.close()
-			err = nil
 		}
 		what, code := classify(err)
 		detail := ""

@@ -613,6 +613,36 @@ func TestServerDownThenBack(t *testing.T) {
 	}
 }
 
+// TestSessionGoneBetweenMessages: no RSET follows an accepted message, so
+// the next message's MAIL is the first to find that the server dropped the
+// session meanwhile. Each message is then sent again on a new session, and
+// every one is delivered exactly once.
+func TestSessionGoneBetweenMessages(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			e := newEnv(t, d)
+			e.sink.close()
+			e.sink = startSink(t, sinkOptions{oneMessagePerSession: true})
+			const n = 6
+			e.enqueue(e.st, "dropped", n, nil)
+			if sum := e.drain(e.service(e.settings())); sum.Sent != n || sum.Retried+sum.Failed != 0 {
+				t.Fatalf("summary %+v", sum)
+			}
+			if got := byMessageID(t, e.sink.messages()); len(got) != n || len(e.sink.messages()) != n {
+				t.Fatalf("the server got %d messages, %d distinct; want %d once each", len(e.sink.messages()), len(got), n)
+			}
+			if _, sessions := e.sink.stats(); sessions != n {
+				t.Errorf("%d sessions for %d messages, each dropped after its first", sessions, n)
+			}
+			for _, r := range e.rows(store.OutboxFilter{}) {
+				if r.Status != store.OutboxSent || r.Attempts != 1 {
+					t.Errorf("row %d: %s after %d attempts", r.ID, r.Status, r.Attempts)
+				}
+			}
+		})
+	}
+}
+
 // TestGivesUpAfterMaxAge: a temporary failure past max_age fails the row
 // and alerts staff.
 func TestGivesUpAfterMaxAge(t *testing.T) {

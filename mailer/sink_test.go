@@ -57,6 +57,10 @@ type sinkOptions struct {
 	user     string // AUTH PLAIN required when set
 	pass     string
 	addr     string // listen here (default 127.0.0.1:0)
+	// oneMessagePerSession: the server drops the connection at the MAIL
+	// after a session's first message, without a reply, as a server whose
+	// idle timer ran out between messages does.
+	oneMessagePerSession bool
 }
 
 func startSink(t testing.TB, o sinkOptions) *sink {
@@ -66,7 +70,7 @@ func startSink(t testing.TB, o sinkOptions) *sink {
 		s.mu.Lock()
 		s.sessions++
 		s.mu.Unlock()
-		return &session{s: s, opts: o}, nil
+		return &session{s: s, opts: o, conn: c.Conn()}, nil
 	}))
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = o.tls == nil
@@ -143,10 +147,12 @@ func (s *sink) waitFor(n int) []received {
 }
 
 type session struct {
-	s    *sink
-	opts sinkOptions
-	cur  received
-	auth bool
+	s        *sink
+	opts     sinkOptions
+	conn     net.Conn
+	cur      received
+	auth     bool
+	accepted int // messages accepted in this session
 }
 
 func (ss *session) AuthMechanisms() []string {
@@ -172,6 +178,10 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.opts.user != "" && !ss.auth {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
+	}
+	if ss.opts.oneMessagePerSession && ss.accepted > 0 {
+		ss.conn.Close()
+		return errors.New("connection dropped")
 	}
 	ss.cur = received{From: from}
 	return nil
@@ -208,6 +218,7 @@ func (ss *session) Data(r io.Reader) error {
 	ss.s.mu.Lock()
 	ss.s.msgs = append(ss.s.msgs, msg)
 	ss.s.mu.Unlock()
+	ss.accepted++
 	ss.s.delivered <- msg
 	return nil
 }

@@ -194,7 +194,7 @@ type ending struct {
 	// returns nil.
 	wait func() error
 	// accepted runs as soon as the server has accepted the message (its
-	// 250), before the RSET that follows.
+	// 250).
 	accepted func()
 }
 
@@ -210,40 +210,46 @@ func (e *unrecordedError) Unwrap() error { return e.err }
 
 // sendEncoded sends o on the session in the steps of go-mail's
 // SendWithSMTPClient: NOOP to check the session and extend its deadline,
-// MAIL, RCPT, DATA, then RSET. Failures are reported as go-mail reports
-// them (the step and the server's reply). delivered is true once the server
-// has accepted the message, even if the RSET afterwards failed.
+// MAIL, RCPT, DATA. Failures are reported as go-mail reports them (the step
+// and the server's reply); nil means the server accepted the message.
+//
+// Unlike go-mail, it sends no RSET after a message the server accepted:
+// the 250 ends the transaction (RFC 5321 §4.1.1.4), so the next MAIL can
+// follow at once, and the RSET's round trip, a sixth of an email's time on
+// the sending path, bought nothing. A session that died meanwhile shows at
+// that MAIL, which is answered as the NOOP's failure would be. A failed
+// MAIL or RCPT is still reset, since it leaves a transaction open.
 //
 // end.wait, if set, runs once the content is written, before the final
 // dot that delivers it. If it fails, the connection is closed instead (the
 // server discards a message whose DATA never ended, RFC 5321 §4.1.1.4) and
 // an *unrecordedError is returned. end.accepted, if set, runs right after
 // the server's 250.
-func (c *conn) sendEncoded(o *outgoing, end ending) (delivered bool, err error) {
+func (c *conn) sendEncoded(o *outgoing, end ending) error {
 	if c.sc == nil {
-		return false, errors.New("no SMTP session")
+		return errors.New("no SMTP session")
 	}
 	checked := time.Since(c.lastOK) >= noopAfterIdle
 	if !c.sc.HasConnection() || checked && c.sc.Noop() != nil {
-		return false, newSendError(mail.ErrConnCheck, o, mail.ErrNoActiveConnection)
+		return newSendError(mail.ErrConnCheck, o, mail.ErrNoActiveConnection)
 	}
 	if c.sc.UpdateDeadline(c.set.Timeout) != nil {
-		return false, newSendError(mail.ErrConnCheck, o, mail.ErrDeadlineExtendFailed)
+		return newSendError(mail.ErrConnCheck, o, mail.ErrDeadlineExtendFailed)
 	}
 	if o.err != nil && o.reason != mail.ErrWriteContent {
-		return false, newSendError(o.reason, o, o.err)
+		return newSendError(o.reason, o, o.err)
 	}
 	if err := c.sc.Mail(o.from); err != nil {
 		if !checked && smtpCode(err) == 0 {
 			// No reply: the session was gone, as a NOOP would have found.
 			c.lastOK = time.Time{}
-			return false, newSendError(mail.ErrConnCheck, o, err)
+			return newSendError(mail.ErrConnCheck, o, err)
 		}
 		se := newSendError(mail.ErrSMTPMailFrom, o, err)
 		if rerr := c.sc.Reset(); rerr != nil {
 			se.errs = append(se.errs, rerr)
 		}
-		return false, se
+		return se
 	}
 	var rcptErr *sendError
 	for _, rcpt := range o.rcpts {
@@ -260,37 +266,34 @@ func (c *conn) sendEncoded(o *outgoing, end ending) (delivered bool, err error) 
 		if rerr := c.sc.Reset(); rerr != nil {
 			rcptErr.errs = append(rcptErr.errs, rerr)
 		}
-		return false, rcptErr
+		return rcptErr
 	}
 	w, err := c.sc.Data()
 	if err != nil {
-		return false, newSendError(mail.ErrSMTPData, o, err)
+		return newSendError(mail.ErrSMTPData, o, err)
 	}
 	if o.err != nil {
 		// The encoding failed: as when go-mail fails writing the content,
 		// the DATA is left unfinished and the session is closed.
-		return false, newSendError(mail.ErrWriteContent, o, o.err)
+		return newSendError(mail.ErrWriteContent, o, o.err)
 	}
 	if _, err := w.Write(o.data.Bytes()); err != nil {
-		return false, newSendError(mail.ErrWriteContent, o, err)
+		return newSendError(mail.ErrWriteContent, o, err)
 	}
 	if end.wait != nil {
 		if err := end.wait(); err != nil {
 			c.abort()
-			return false, &unrecordedError{err: err}
+			return &unrecordedError{err: err}
 		}
 	}
 	if err := w.Close(); err != nil {
-		return false, newSendError(mail.ErrSMTPDataClose, o, err)
+		return newSendError(mail.ErrSMTPDataClose, o, err)
 	}
 	if end.accepted != nil {
 		end.accepted()
 	}
-	if err := c.sc.Reset(); err != nil {
-		return true, newSendError(mail.ErrSMTPReset, o, err)
-	}
 	c.lastOK = time.Now()
-	return true, nil
+	return nil
 }
 
 // sendError is a failed send of an encoded message. Its text is that of

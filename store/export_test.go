@@ -161,3 +161,10 @@ func FilingViewQueriesForTest(s *Store, ref string, filingID, accountID int64) [
 	}
 	return qs
 }
+
+// TxExecForTest runs a statement in tx, outside the store's API: for tests
+// that hold a lock in a transaction of their own.
+func TxExecForTest(ctx context.Context, tx *Tx, q string, args ...any) error {
+	_, err := tx.exec(ctx, q, args...)
+	return err
+}

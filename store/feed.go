@@ -4,21 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/lib/pq"
 )
 
 // finishEvents writes the events held for later and gives every event of
 // the transaction its commit number (stampEvents). Events held for later
 // are written already stamped, after the clock is taken: each is written
 // once, where stamping rewrites a row and its index entries (a backlog's
-// events are thousands a pass). Before the clock, the filings and accounts
-// they name are locked as their foreign-key checks will lock them, so the
-// clock is still never held while another lock is awaited.
+// events are thousands a pass). Writing them takes no lock (on PostgreSQL
+// events have no foreign keys since schema 12), so the clock is still never
+// held while another lock is awaited.
 func (t *Tx) finishEvents(ctx context.Context) error {
 	later := t.later
 	t.later = nil
@@ -35,26 +32,6 @@ func (t *Tx) finishEvents(ctx context.Context) error {
 		}
 		t.events = true
 		return t.stampEvents(ctx)
-	}
-	var filings, accounts []int64
-	for _, e := range later {
-		if e.FilingID != 0 {
-			filings = append(filings, e.FilingID)
-		}
-		if e.AccountID != 0 {
-			accounts = append(accounts, e.AccountID)
-		}
-	}
-	if len(filings) > 0 || len(accounts) > 0 {
-		slices.Sort(filings)
-		slices.Sort(accounts)
-		// One statement, filings before accounts as before (the
-		// accounts' scan waits on the count of the filings locked).
-		if _, err := t.tx.ExecContext(ctx, `WITH f AS (SELECT id FROM filings WHERE id = ANY($1) ORDER BY id FOR KEY SHARE),
-			a AS (SELECT id FROM accounts WHERE id = ANY($2) AND (SELECT count(*) FROM f) >= 0 ORDER BY id FOR KEY SHARE)
-			SELECT count(*) FROM a`, pq.Array(slices.Compact(filings)), pq.Array(slices.Compact(accounts))); err != nil {
-			return fmt.Errorf("lock the filings and accounts of %d events: %w", len(later), err)
-		}
 	}
 	var seq int64
 	if err := t.tx.GetContext(ctx, &seq, `UPDATE event_clock SET seq = seq + 1 WHERE id = 1 RETURNING seq`); err != nil {

@@ -478,3 +478,67 @@ func TestMarkSentRecordsAMissingMessageID(t *testing.T) {
 		}
 	})
 }
+
+// TestMarkSentTakesNoFilingLock: on PostgreSQL, marking an email sent
+// writes its email_sent event without locking the filing it names (schema
+// 12 dropped the events' foreign keys, whose checks took that lock). The
+// mailer records each delivery before the next message ends, so a staff
+// action holding the filing must not hold up the sending.
+func TestMarkSentTakesNoFilingLock(t *testing.T) {
+	c := newClock()
+	s := storetest.Open(t, store.Postgres, store.WithClock(c.Now), store.WithStaff([]string{staffAddr}, filing.LangChinese))
+	approvedAccount(t, s, "zhangsan@example.cn")
+	f := importEnterprise(t, s, "BA-2026-000123", "zhangsan@example.cn")
+	change(t, s, "BA-2026-000123", filing.ActionSubmit, c.Now())
+	got, err := s.ClaimDue(ctx, owner, c.Now(), 10, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marks []store.SentMark // the account's approval and the filing's submission
+	for _, m := range got {
+		marks = append(marks, store.SentMark{ID: m.ID, SentAt: c.Now()})
+	}
+	if len(got) != 2 || got[1].FilingID != f.ID {
+		t.Fatalf("claimed %d emails, the second of filing %d; want 2, of filing %d", len(got), got[len(got)-1].FilingID, f.ID)
+	}
+
+	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- s.InTx(ctx, func(tx *store.Tx) error {
+			if err := store.TxExecForTest(ctx, tx, `SELECT id FROM filings WHERE id = ? FOR UPDATE`, f.ID); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-locked:
+	case err := <-held:
+		t.Fatalf("lock the filing: %v", err)
+	}
+	mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	n, err := s.MarkSent(mctx, marks[1:])
+	if err == nil && n == 1 {
+		n, err = s.MarkSent(mctx, marks) // the batch path; the second is already sent
+	}
+	cancel()
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if err != nil || n != 1 {
+		t.Fatalf("mark sent while the filing is locked: %d %v", n, err)
+	}
+	if r := outboxRow(t, s, got[0].ID); r.Status != store.OutboxSent {
+		t.Fatalf("the account's email is %s", r.Status)
+	}
+	events, err := s.FilingEvents(ctx, f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := events[len(events)-1]; last.Action != "email_sent" {
+		t.Fatalf("the filing's last event is %q, want email_sent", last.Action)
+	}
+}
