@@ -102,7 +102,7 @@ func SweepFindOnlyForTest(ctx context.Context, s *Store, now time.Time) (int, er
 		if len(due) < sweepPage {
 			return n, nil
 		}
-		after, afterID = *due[len(due)-1].Deadline, due[len(due)-1].ID
+		after, afterID = due[len(due)-1].Deadline, due[len(due)-1].ID
 	}
 }
 
