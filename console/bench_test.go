@@ -165,7 +165,7 @@ func BenchmarkPages(b *testing.B) {
 	}
 }
 
-func benchSession(b *testing.B, s *store.Store, c http.Handler) string {
+func benchSession(b testing.TB, s *store.Store, c http.Handler) string {
 	b.Helper()
 	ctx := context.Background()
 	sl, err := console.AddStaff(ctx, s, "bench@example.cn", "王芳", store.RoleStaff, "", time.Hour)
@@ -193,7 +193,7 @@ func benchSession(b *testing.B, s *store.Store, c http.Handler) string {
 	return ""
 }
 
-func benchFiling(b *testing.B) filing.FilingInput {
+func benchFiling(b testing.TB) filing.FilingInput {
 	b.Helper()
 	var in filing.FilingInput
 	in.Ref, in.Account = "BA-2026-000777", "zhangsan@example.cn"

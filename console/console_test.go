@@ -501,3 +501,67 @@ func TestSetPasswordEmail(t *testing.T) {
 		}
 	}, store.WithClock(clk.now))
 }
+
+// TestFilingPageListsEscaped: the filing page's timeline and outbox list
+// are put together as HTML in Go, not by the template, since they can run
+// to hundreds of rows. Every row is shown, and what people typed is
+// escaped there as the template would have escaped it.
+func TestFilingPageListsEscaped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		fp := func() (*filing.Fingerprinter, error) {
+			return filing.NewFingerprinter([]byte("test-secret-0123456789abcdef"))
+		}
+		svc := desk.New(s, nil, fp)
+		c, err := console.New(svc, console.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookie := benchSession(t, s, c)
+		in := benchFiling(t)
+		staff := store.Actor{Name: "王芳 <b>admin</b>"}
+		if _, err := svc.AddAccount(ctx, desk.AccountInput{Email: in.Account, Name: "张三", Customer: true}, staff); err != nil {
+			t.Fatal(err)
+		}
+		if _, probs, err := svc.ImportFiling(ctx, in, staff); err != nil || len(probs) > 0 {
+			t.Fatalf("import: %v %v", err, probs)
+		}
+		for _, a := range []desk.ActionInput{{Action: "submit"}, {Action: "to_bureau"},
+			{Action: "return", ReturnBy: "bureau", Reason: "<script>alert(1)</script>网站名称与内容不符"},
+			{Action: "extend", Days: 1, Reason: "材料 & 补充中"}} {
+			if _, err := svc.Act(ctx, in.Ref, a, staff); err != nil {
+				t.Fatalf("%s: %v", a.Action, err)
+			}
+		}
+		v, err := svc.Filing(ctx, in.Ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodGet, "/filings/"+in.Ref, nil)
+		r.RemoteAddr, r.Host = "127.0.0.1:50000", "127.0.0.1:8080"
+		r.AddCookie(&http.Cookie{Name: "icpdesk_session", Value: cookie})
+		w := httptest.NewRecorder()
+		c.ServeHTTP(w, r)
+		body := w.Body.String()
+		if w.Code != http.StatusOK {
+			t.Fatalf("filing page: %d", w.Code)
+		}
+		if n := strings.Count(body, `<tr><td class="nowrap">`); n != len(v.Events) || n < 5 {
+			t.Errorf("the timeline shows %d rows, the filing has %d events", n, len(v.Events))
+		}
+		if n := strings.Count(body, `<li><a href="/emails/`); n != len(v.Outbox) || n < 3 {
+			t.Errorf("the outbox list shows %d emails, the filing has %d", n, len(v.Outbox))
+		}
+		for _, o := range v.Outbox {
+			if !strings.Contains(body, fmt.Sprintf(`<a href="/emails/%d">`, o.ID)) {
+				t.Errorf("email %d is not linked", o.ID)
+			}
+		}
+		if strings.Contains(body, "<b>admin</b>") || strings.Contains(body, "<script>alert") || strings.Contains(body, "材料 & 补充中") {
+			t.Errorf("a typed value is not escaped:\n%s", body)
+		}
+		if !strings.Contains(body, "王芳 &lt;b&gt;admin&lt;/b&gt; (staff)") {
+			t.Errorf("the timeline's actor cell is missing or escaped differently:\n%s", body)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -96,12 +97,48 @@ type filingData struct {
 	Sends map[string]string
 	// Timeline and Mail are the long lists, put into words here: a filing
 	// may have hundreds of each, and one string per cell renders several
-	// times faster than a template function per cell.
-	Timeline []eventRow
-	Out      []mailRow
+	// times faster than a template function per cell. The timeline's rows
+	// are escaped and joined here too (timelineRows): escaping 2,000 cells
+	// through the template was half the page's time.
+	Timeline template.HTML
+	Out      template.HTML // the outbox list's items (mailRows), escaped
 }
 
 type eventRow struct{ At, What, By, Details string }
+
+// mailRows is the outbox list's items, each escaped as the template would
+// escape it.
+func mailRows(rows []mailRow) template.HTML {
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString(`<li><a href="/emails/`)
+		b.WriteString(strconv.FormatInt(r.ID, 10))
+		b.WriteString(`">`)
+		b.WriteString(template.HTMLEscapeString(r.Label))
+		b.WriteString(`</a><br><small>`)
+		b.WriteString(template.HTMLEscapeString(r.Line))
+		b.WriteString("</small></li>")
+	}
+	return template.HTML(b.String()) // every field escaped above
+}
+
+// timelineRows is the timeline table's rows, each cell escaped as the
+// template would escape it.
+func timelineRows(rows []eventRow) template.HTML {
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString(`<tr><td class="nowrap">`)
+		b.WriteString(template.HTMLEscapeString(r.At))
+		b.WriteString(`</td><td>`)
+		b.WriteString(template.HTMLEscapeString(r.What))
+		b.WriteString(`</td><td>`)
+		b.WriteString(template.HTMLEscapeString(r.By))
+		b.WriteString(`</td><td class="mono small">`)
+		b.WriteString(template.HTMLEscapeString(r.Details))
+		b.WriteString("</td></tr>\n")
+	}
+	return template.HTML(b.String()) // every cell escaped above
+}
 
 type mailRow struct {
 	ID          int64
@@ -120,6 +157,7 @@ func (c *Console) filingPage(w http.ResponseWriter, r *http.Request, u *user) {
 	l := c.lang(r)
 	zone := c.desk.Store().Policy().Location
 	label := funcs["eventLabel"].(func(lang, string) string)
+	timeline := make([]eventRow, 0, len(fv.Events))
 	for _, e := range fv.Events {
 		row := eventRow{At: l.When(e.At, zone), What: label(l, e.Action), By: e.ActorName + " (" + e.Actor + ")"}
 		if e.From != "" && e.To != "" && e.From != e.To {
@@ -128,12 +166,15 @@ func (c *Console) filingPage(w http.ResponseWriter, r *http.Request, u *user) {
 		if ds := string(e.Details); ds != "{}" && ds != "null" {
 			row.Details = ds
 		}
-		d.Timeline = append(d.Timeline, row)
+		timeline = append(timeline, row)
 	}
+	d.Timeline = timelineRows(timeline)
+	out := make([]mailRow, 0, len(fv.Outbox))
 	for _, o := range fv.Outbox {
-		d.Out = append(d.Out, mailRow{ID: o.ID, Label: emailLabel(l, filing.EmailKind(o.Kind)),
+		out = append(out, mailRow{ID: o.ID, Label: emailLabel(l, filing.EmailKind(o.Kind)),
 			Line: "→ " + o.Recipient + " · " + l.T("emails.status."+o.Status) + " · " + l.When(o.CreatedAt, zone)})
 	}
+	d.Out = mailRows(out)
 	for _, a := range fv.Actions {
 		if k := emailOf(filing.Action(a), fv.Filing); k != "" {
 			d.Sends[a] = l.Tf("common.willsend", emailLabel(l, k), fv.Account.Email)
