@@ -168,3 +168,11 @@ func TxExecForTest(ctx context.Context, tx *Tx, q string, args ...any) error {
 	_, err := tx.exec(ctx, q, args...)
 	return err
 }
+
+// SetMarkLockTimeoutForTest changes markOneSent's lock timeout for the
+// stores opened afterwards, and returns a function that restores it.
+func SetMarkLockTimeoutForTest(d string) func() {
+	old := markLockTimeout
+	markLockTimeout = d
+	return func() { markLockTimeout = old }
+}

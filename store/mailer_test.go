@@ -542,3 +542,55 @@ func TestMarkSentTakesNoFilingLock(t *testing.T) {
 		t.Fatalf("the filing's last event is %q, want email_sent", last.Action)
 	}
 }
+
+// TestMarkSentBoundedByLockTimeout: on PostgreSQL a single mark runs
+// without its context's cancellation (see markOneSent), so its wait for a
+// lock is bounded by a lock_timeout instead: held past it, the mark fails,
+// changes nothing, and succeeds once the lock is free.
+func TestMarkSentBoundedByLockTimeout(t *testing.T) {
+	defer store.SetMarkLockTimeoutForTest("300ms")()
+	c := newClock()
+	s := storetest.Open(t, store.Postgres, store.WithClock(c.Now), store.WithStaff([]string{staffAddr}, filing.LangChinese))
+	ids := enqueueMail(t, s, "lock", 1, 0)
+	if got, err := s.ClaimDue(ctx, owner, c.Now(), 10, 10*time.Minute); err != nil || len(got) != 1 {
+		t.Fatalf("claim: %+v %v", got, err)
+	}
+	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- s.InTx(ctx, func(tx *store.Tx) error {
+			// Whoever writes events holds the clock until it commits.
+			if err := store.TxExecForTest(ctx, tx, `UPDATE event_clock SET seq = seq WHERE id = 1`); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-locked:
+	case err := <-held:
+		t.Fatalf("take the clock: %v", err)
+	}
+	// Without the bound the mark would wait for ever: the clock is let go
+	// after 10 s whatever happens, and the mark then succeeds, which fails
+	// the test below.
+	var once sync.Once
+	let := func() { once.Do(func() { close(release) }) }
+	watchdog := time.AfterFunc(10*time.Second, let)
+	n, err := s.MarkSent(ctx, []store.SentMark{{ID: ids[0], SentAt: c.Now()}})
+	watchdog.Stop()
+	let()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "lock timeout") || n != 0 {
+		t.Fatalf("mark sent while the clock was held: %d %v", n, err)
+	}
+	if r := outboxRow(t, s, ids[0]); r.Status != store.OutboxSending {
+		t.Fatalf("after the failed mark the row is %s", r.Status)
+	}
+	if n, err := s.MarkSent(ctx, []store.SentMark{{ID: ids[0], SentAt: c.Now()}}); err != nil || n != 1 {
+		t.Fatalf("mark sent once the clock is free: %d %v", n, err)
+	}
+}
