@@ -110,6 +110,7 @@ type eventRow struct{ At, What, By, Details string }
 // escape it.
 func mailRows(rows []mailRow) template.HTML {
 	var b strings.Builder
+	b.Grow(160 * len(rows)) // a row's markup and words, about; not grown row by row
 	for _, r := range rows {
 		b.WriteString(`<li><a href="/emails/`)
 		b.WriteString(strconv.FormatInt(r.ID, 10))
@@ -126,6 +127,7 @@ func mailRows(rows []mailRow) template.HTML {
 // template would escape it.
 func timelineRows(rows []eventRow) template.HTML {
 	var b strings.Builder
+	b.Grow(200 * len(rows))
 	for _, r := range rows {
 		b.WriteString(`<tr><td class="nowrap">`)
 		b.WriteString(template.HTMLEscapeString(r.At))
