@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"example.com/icpdesk/filing"
 )
 
 // TestCatalogIsComplete: every sentence in both languages, and every key the
@@ -66,5 +68,26 @@ func TestLogSafeMasksAddresses(t *testing.T) {
 	got := logSafe(fmt.Errorf("account zhangsan@example.cn already has that address (330106198503121231): %w", errNoSession))
 	if strings.Contains(got, "zhangsan@") || strings.Contains(got, "330106198503121231") || !strings.Contains(got, "@example.cn") {
 		t.Errorf("logSafe: %q", got)
+	}
+}
+
+// TestTimelineEventsHaveLabels: every action a filing's timeline can show
+// is put into words in both languages, not shown as its code. The stage
+// changes come from the transition table; the rest are written by the
+// store, the inbox and the email_sent trigger.
+func TestTimelineEventsHaveLabels(t *testing.T) {
+	actions := []string{"import", "filing_updated", "email_sent", "email_retried", "email_cancelled", "email_failed",
+		"email_bounced", "email_received", "email_unverified_sender", "staff_reply", "account_email_changed",
+		"work_item_opened", "work_item_closed", "inbound_" + string(filing.ResolvedLinked), "inbound_" + string(filing.ResolvedReprocessed)}
+	for _, tr := range filing.Transitions {
+		actions = append(actions, string(tr.Action))
+	}
+	label := funcs["eventLabel"].(func(lang, string) string)
+	for _, code := range []filing.Language{filing.LangChinese, filing.LangEnglish} {
+		for _, a := range actions {
+			if got := label(lang{code: code}, a); got == a || strings.TrimSpace(got) == "" {
+				t.Errorf("%s: the timeline shows %q as %q", code, a, got)
+			}
+		}
 	}
 }
