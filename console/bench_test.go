@@ -31,15 +31,7 @@ func BenchmarkPages(b *testing.B) {
 	const items, events, samples = 10_000, 500, 25
 	ctx := context.Background()
 	s := storetest.Open(b, store.Postgres)
-	fp := func() (*filing.Fingerprinter, error) {
-		return filing.NewFingerprinter([]byte("bench-secret-0123456789abcdef"))
-	}
-	svc := desk.New(s, nil, fp)
-	c, err := console.New(svc, console.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cookie := benchSession(b, s, c)
+	svc, c, cookie := signedInConsole(b, s)
 	setup := time.Now()
 
 	// 10,000 open items, each about a received message (sender, subject).
@@ -100,12 +92,8 @@ func BenchmarkPages(b *testing.B) {
 	b.Logf("setup took %v", time.Since(setup).Round(time.Millisecond))
 
 	page := func(path string) time.Duration {
-		r := httptest.NewRequest(http.MethodGet, path, nil)
-		r.RemoteAddr, r.Host = "127.0.0.1:50000", "127.0.0.1:8080"
-		r.AddCookie(&http.Cookie{Name: "icpdesk_session", Value: cookie})
-		w := httptest.NewRecorder()
 		start := time.Now()
-		c.ServeHTTP(w, r)
+		w := getPage(c, path, cookie)
 		d := time.Since(start)
 		if w.Code != http.StatusOK {
 			b.Fatalf("%s: %d", path, w.Code)
@@ -167,6 +155,31 @@ func BenchmarkPages(b *testing.B) {
 			row.name, sqlMin.Round(time.Microsecond), sqlMed.Round(time.Microsecond), pageMin.Round(time.Microsecond), pageMed.Round(time.Microsecond), ratio)
 		b.ReportMetric(ratio, row.metric)
 	}
+}
+
+// signedInConsole is a console over s whose desk can import filings (it
+// has a fingerprinter), and the session cookie of a staff member signed in.
+func signedInConsole(tb testing.TB, s *store.Store) (*desk.Service, http.Handler, string) {
+	tb.Helper()
+	fp := func() (*filing.Fingerprinter, error) {
+		return filing.NewFingerprinter([]byte("bench-secret-0123456789abcdef"))
+	}
+	svc := desk.New(s, nil, fp)
+	c, err := console.New(svc, console.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc, c, benchSession(tb, s, c)
+}
+
+// getPage serves GET path to the session's holder, from loopback.
+func getPage(c http.Handler, path, cookie string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	r.RemoteAddr, r.Host = "127.0.0.1:50000", "127.0.0.1:8080"
+	r.AddCookie(&http.Cookie{Name: "icpdesk_session", Value: cookie})
+	w := httptest.NewRecorder()
+	c.ServeHTTP(w, r)
+	return w
 }
 
 func benchSession(b testing.TB, s *store.Store, c http.Handler) string {

@@ -509,15 +509,7 @@ func TestSetPasswordEmail(t *testing.T) {
 func TestFilingPageListsEscaped(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		fp := func() (*filing.Fingerprinter, error) {
-			return filing.NewFingerprinter([]byte("test-secret-0123456789abcdef"))
-		}
-		svc := desk.New(s, nil, fp)
-		c, err := console.New(svc, console.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cookie := benchSession(t, s, c)
+		svc, c, cookie := signedInConsole(t, s)
 		in := benchFiling(t)
 		staff := store.Actor{Name: "王芳 <b>admin</b>"}
 		if _, err := svc.AddAccount(ctx, desk.AccountInput{Email: in.Account, Name: "张三", Customer: true}, staff); err != nil {
@@ -537,11 +529,7 @@ func TestFilingPageListsEscaped(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := httptest.NewRequest(http.MethodGet, "/filings/"+in.Ref, nil)
-		r.RemoteAddr, r.Host = "127.0.0.1:50000", "127.0.0.1:8080"
-		r.AddCookie(&http.Cookie{Name: "icpdesk_session", Value: cookie})
-		w := httptest.NewRecorder()
-		c.ServeHTTP(w, r)
+		w := getPage(c, "/filings/"+in.Ref, cookie)
 		body := w.Body.String()
 		if w.Code != http.StatusOK {
 			t.Fatalf("filing page: %d", w.Code)

@@ -95,11 +95,10 @@ type filingData struct {
 	F desk.FilingView
 	// Sends is, per action, the email it sends (none: empty).
 	Sends map[string]string
-	// Timeline and Mail are the long lists, put into words here: a filing
-	// may have hundreds of each, and one string per cell renders several
-	// times faster than a template function per cell. The timeline's rows
-	// are escaped and joined here too (timelineRows): escaping 2,000 cells
-	// through the template was half the page's time.
+	// Timeline and Out are the long lists, put into words, escaped and
+	// joined here (timelineRows, mailRows): a filing may have hundreds of
+	// rows in each, and a template function or escaper call per cell was
+	// half the page's time.
 	Timeline template.HTML
 	Out      template.HTML // the outbox list's items (mailRows), escaped
 }

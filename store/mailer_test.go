@@ -502,32 +502,12 @@ func TestMarkSentTakesNoFilingLock(t *testing.T) {
 		t.Fatalf("claimed %d emails, the second of filing %d; want 2, of filing %d", len(got), got[len(got)-1].FilingID, f.ID)
 	}
 
-	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		held <- s.InTx(ctx, func(tx *store.Tx) error {
-			if err := store.TxExecForTest(ctx, tx, `SELECT id FROM filings WHERE id = ? FOR UPDATE`, f.ID); err != nil {
-				return err
-			}
-			close(locked)
-			<-release
-			return nil
-		})
-	}()
-	select {
-	case <-locked:
-	case err := <-held:
-		t.Fatalf("lock the filing: %v", err)
-	}
-	mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	n, err := s.MarkSent(mctx, marks[1:])
+	release := holdLocks(t, s, `SELECT id FROM filings WHERE id = ? FOR UPDATE`, f.ID)
+	n, err := s.MarkSent(ctx, marks[1:])
 	if err == nil && n == 1 {
-		n, err = s.MarkSent(mctx, marks) // the batch path; the second is already sent
+		n, err = s.MarkSent(ctx, marks) // the batch path; the second is already sent
 	}
-	cancel()
-	close(release)
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if err != nil || n != 1 {
 		t.Fatalf("mark sent while the filing is locked: %d %v", n, err)
 	}
@@ -555,35 +535,11 @@ func TestMarkSentBoundedByLockTimeout(t *testing.T) {
 	if got, err := s.ClaimDue(ctx, owner, c.Now(), 10, 10*time.Minute); err != nil || len(got) != 1 {
 		t.Fatalf("claim: %+v %v", got, err)
 	}
-	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		held <- s.InTx(ctx, func(tx *store.Tx) error {
-			// Whoever writes events holds the clock until it commits.
-			if err := store.TxExecForTest(ctx, tx, `UPDATE event_clock SET seq = seq WHERE id = 1`); err != nil {
-				return err
-			}
-			close(locked)
-			<-release
-			return nil
-		})
-	}()
-	select {
-	case <-locked:
-	case err := <-held:
-		t.Fatalf("take the clock: %v", err)
-	}
-	// Without the bound the mark would wait for ever: the clock is let go
-	// after 10 s whatever happens, and the mark then succeeds, which fails
-	// the test below.
-	var once sync.Once
-	let := func() { once.Do(func() { close(release) }) }
-	watchdog := time.AfterFunc(10*time.Second, let)
+	// Whoever writes events holds the clock until it commits. Without the
+	// bound the mark would wait until holdLocks lets go after 10 s.
+	release := holdLocks(t, s, `UPDATE event_clock SET seq = seq WHERE id = 1`)
 	n, err := s.MarkSent(ctx, []store.SentMark{{ID: ids[0], SentAt: c.Now()}})
-	watchdog.Stop()
-	let()
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if err == nil || !strings.Contains(err.Error(), "lock timeout") || n != 0 {
 		t.Fatalf("mark sent while the clock was held: %d %v", n, err)
 	}
@@ -592,5 +548,42 @@ func TestMarkSentBoundedByLockTimeout(t *testing.T) {
 	}
 	if n, err := s.MarkSent(ctx, []store.SentMark{{ID: ids[0], SentAt: c.Now()}}); err != nil || n != 1 {
 		t.Fatalf("mark sent once the clock is free: %d %v", n, err)
+	}
+}
+
+// holdLocks runs q in a transaction of its own and keeps that transaction,
+// and the locks q took, open until the returned function is called. After
+// 10 s it lets go by itself and the test fails: code under test waited on
+// those locks, and fails its test rather than hanging it.
+func holdLocks(t *testing.T, s *store.Store, q string, args ...any) (release func()) {
+	t.Helper()
+	locked, let, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- s.InTx(ctx, func(tx *store.Tx) error {
+			if err := store.TxExecForTest(ctx, tx, q, args...); err != nil {
+				return err
+			}
+			close(locked)
+			<-let
+			return nil
+		})
+	}()
+	select {
+	case <-locked:
+	case err := <-held:
+		t.Fatalf("take the locks of %q: %v", q, err)
+	}
+	var once sync.Once
+	letGo := func() { once.Do(func() { close(let) }) }
+	watchdog := time.AfterFunc(10*time.Second, letGo)
+	return func() {
+		t.Helper()
+		if !watchdog.Stop() {
+			t.Errorf("the locks of %q were held 10 s: what the test ran waited on them", q)
+		}
+		letGo()
+		if err := <-held; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
