@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,11 @@ type conn struct {
 	client *mail.Client // settings only; the session is sc
 	sc     *smtp.Client
 	raw    net.Conn // the socket of the last dial, closed if the session fails to start
+	// mailParams follow MAIL FROM's address, as go-mail adds them: BODY=8BITMIME
+	// and SMTPUTF8 where the server offers them.
+	mailParams string
+	// pipelining: the server accepts commands in groups (RFC 2920).
+	pipelining bool
 	// lastOK is when the session last answered as expected: a NOOP is sent
 	// before a message only after a pause (noopAfterIdle).
 	lastOK time.Time
@@ -140,13 +146,23 @@ func (c *conn) connect(ctx context.Context) error {
 	}
 	c.sc = sc
 	c.lastOK = time.Now()
+	c.mailParams = ""
+	if ok, _ := sc.Extension("8BITMIME"); ok {
+		c.mailParams += " BODY=8BITMIME"
+	}
+	if ok, _ := sc.Extension("SMTPUTF8"); ok {
+		c.mailParams += " SMTPUTF8"
+	}
+	c.pipelining, _ = sc.Extension("PIPELINING")
 	return nil
 }
 
 // outgoing is a message encoded ahead of sending, with its envelope.
 type outgoing struct {
-	from   string
-	rcpts  []string
+	from  string
+	rcpts []string
+	// data is the message as DATA carries it, dot-stuffed (dotStuffer),
+	// without the final ".\r\n".
 	data   *bytes.Buffer
 	mid    string
 	reason mail.SendErrReason // with err: the step that failed, as go-mail names it
@@ -172,11 +188,25 @@ func encode(msg *mail.Msg, from string, rcpts []string, mid string) *outgoing {
 		o.reason, o.err = mail.ErrGetRcpts, errors.New("no recipient")
 		return o
 	}
+	// Addresses are checked when queued; this keeps a bad one from ever
+	// becoming a second SMTP command.
+	if strings.ContainsAny(from, "\r\n") {
+		o.reason, o.err = mail.ErrGetSender, fmt.Errorf("line break in envelope sender %q", from)
+		return o
+	}
+	for _, rcpt := range rcpts {
+		if strings.ContainsAny(rcpt, "\r\n") {
+			o.reason, o.err = mail.ErrGetRcpts, fmt.Errorf("line break in recipient %q", rcpt)
+			return o
+		}
+	}
 	o.data = encodedPool.Get().(*bytes.Buffer)
 	o.data.Reset()
-	if _, o.err = msg.WriteTo(o.data); o.err != nil {
+	stuffed := &dotStuffer{dst: o.data}
+	if _, o.err = msg.WriteTo(stuffed); o.err != nil {
 		o.reason = mail.ErrWriteContent
 	}
+	stuffed.end()
 	return o
 }
 
@@ -210,15 +240,18 @@ func (e *unrecordedError) Unwrap() error { return e.err }
 
 // sendEncoded sends o on the session in the steps of go-mail's
 // SendWithSMTPClient: NOOP to check the session and extend its deadline,
-// MAIL, RCPT, DATA. Failures are reported as go-mail reports them (the step
-// and the server's reply); nil means the server accepted the message.
+// MAIL, RCPT, DATA (pipelined where the server allows, see envelope), the
+// content and the final dot. Failures are reported as go-mail reports
+// them (the step and the server's reply); nil means the server accepted
+// the message.
 //
 // Unlike go-mail, it sends no RSET after a message the server accepted:
 // the 250 ends the transaction (RFC 5321 §4.1.1.4), so the next MAIL can
 // follow at once, and the RSET's round trip, a sixth of an email's time on
 // the sending path, bought nothing. A session that died meanwhile shows at
 // that MAIL, which is answered as the NOOP's failure would be. A failed
-// MAIL or RCPT is still reset, since it leaves a transaction open.
+// MAIL or RCPT is still reset, since it leaves a transaction open (or
+// the session dropped, if the server took the DATA all the same).
 //
 // end.wait, if set, runs once the content is written, before the final
 // dot that delivers it. If it fails, the connection is closed instead (the
@@ -239,45 +272,55 @@ func (c *conn) sendEncoded(o *outgoing, end ending) error {
 	if o.err != nil && o.reason != mail.ErrWriteContent {
 		return newSendError(o.reason, o, o.err)
 	}
-	if err := c.sc.Mail(o.from); err != nil {
+	replies := c.envelope(o)
+	if err := replies.mail; err != nil {
 		if !checked && smtpCode(err) == 0 {
 			// No reply: the session was gone, as a NOOP would have found.
 			c.lastOK = time.Time{}
 			return newSendError(mail.ErrConnCheck, o, err)
 		}
 		se := newSendError(mail.ErrSMTPMailFrom, o, err)
-		if rerr := c.sc.Reset(); rerr != nil {
+		if rerr := c.endTransaction(replies); rerr != nil {
 			se.errs = append(se.errs, rerr)
 		}
 		return se
 	}
 	var rcptErr *sendError
-	for _, rcpt := range o.rcpts {
-		if err := c.sc.Rcpt(rcpt); err != nil {
+	for i, err := range replies.rcpts {
+		if err != nil {
 			if rcptErr == nil {
 				rcptErr = &sendError{reason: mail.ErrSMTPRcptTo, mid: o.mid}
 			}
 			rcptErr.errs = append(rcptErr.errs, err)
-			rcptErr.rcpts = append(rcptErr.rcpts, rcpt)
+			rcptErr.rcpts = append(rcptErr.rcpts, o.rcpts[i])
 			rcptErr.code = smtpCode(err)
 		}
 	}
 	if rcptErr != nil {
-		if rerr := c.sc.Reset(); rerr != nil {
+		if rerr := c.endTransaction(replies); rerr != nil {
 			rcptErr.errs = append(rcptErr.errs, rerr)
 		}
 		return rcptErr
 	}
-	w, err := c.sc.Data()
-	if err != nil {
-		return newSendError(mail.ErrSMTPData, o, err)
+	if replies.data != nil {
+		return newSendError(mail.ErrSMTPData, o, replies.data)
 	}
 	if o.err != nil {
 		// The encoding failed: as when go-mail fails writing the content,
-		// the DATA is left unfinished and the session is closed.
+		// the DATA is left unfinished. The session is dropped without a
+		// QUIT, which would only become part of the message.
+		c.abort()
 		return newSendError(mail.ErrWriteContent, o, o.err)
 	}
-	if _, err := w.Write(o.data.Bytes()); err != nil {
+	// The content is stuffed already: written straight to the socket, in
+	// one write when it is larger than the buffer.
+	bw := c.sc.Text.W
+	_, err := bw.Write(o.data.Bytes())
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		c.abort()
 		return newSendError(mail.ErrWriteContent, o, err)
 	}
 	if end.wait != nil {
@@ -286,7 +329,7 @@ func (c *conn) sendEncoded(o *outgoing, end ending) error {
 			return &unrecordedError{err: err}
 		}
 	}
-	if err := w.Close(); err != nil {
+	if err := c.endData(); err != nil {
 		return newSendError(mail.ErrSMTPDataClose, o, err)
 	}
 	if end.accepted != nil {
@@ -294,6 +337,126 @@ func (c *conn) sendEncoded(o *outgoing, end ending) error {
 	}
 	c.lastOK = time.Now()
 	return nil
+}
+
+// envelopeReplies are the server's answers to a message's MAIL, RCPT
+// and DATA. A command not sent, after an earlier one failed, is answered
+// by errNotSent.
+type envelopeReplies struct {
+	mail  error
+	rcpts []error
+	data  error
+	// dataOpen: the server answered DATA with 354 and now reads content.
+	dataOpen bool
+}
+
+var errNotSent = errors.New("not sent: an earlier command failed")
+
+// envelope sends MAIL FROM, a RCPT TO per recipient, and DATA. When the
+// server offers PIPELINING (RFC 2920) they go in one write and their
+// replies are read after, one round trip instead of two plus one per
+// recipient; else each waits for the reply to the one before, and none
+// follows a failure. go-mail's own commands flush and wait one at a time,
+// and its DATA writer would stuff the content once more, byte by byte.
+func (c *conn) envelope(o *outgoing) envelopeReplies {
+	r := envelopeReplies{rcpts: make([]error, len(o.rcpts))}
+	lines := make([]string, 0, 2+len(o.rcpts))
+	lines = append(lines, "MAIL FROM:"+envelopeAddress(o.from)+c.mailParams)
+	for _, rcpt := range o.rcpts {
+		lines = append(lines, "RCPT TO:"+envelopeAddress(rcpt))
+	}
+	lines = append(lines, "DATA")
+	answer := func(i int, err error) {
+		switch {
+		case i == 0:
+			r.mail = err
+		case i == len(lines)-1:
+			r.data, r.dataOpen = err, err == nil
+		default:
+			r.rcpts[i-1] = err
+		}
+	}
+	bw, text := c.sc.Text.W, c.sc.Text
+	expect := func(i int) int {
+		switch i {
+		case 0:
+			return 250
+		case len(lines) - 1:
+			return 354
+		}
+		return 25 // 250 or 251
+	}
+	write := func(i int) {
+		bw.WriteString(lines[i])
+		bw.WriteString("\r\n")
+	}
+	if !c.pipelining {
+		for i := range lines {
+			write(i)
+			err := bw.Flush()
+			if err == nil {
+				_, _, err = text.ReadResponse(expect(i))
+			}
+			answer(i, err)
+			if err != nil {
+				for j := i + 1; j < len(lines); j++ {
+					answer(j, errNotSent)
+				}
+				break
+			}
+		}
+		return r
+	}
+	for i := range lines {
+		write(i)
+	}
+	if err := bw.Flush(); err != nil {
+		for i := range lines {
+			answer(i, err)
+		}
+		return r
+	}
+	// Every command has a reply, a refusal too (RFC 2920 §3.1).
+	for i := range lines {
+		_, _, err := text.ReadResponse(expect(i))
+		answer(i, err)
+	}
+	return r
+}
+
+// envelopeAddress is an address as MAIL FROM and RCPT TO carry it, in
+// angle brackets (RFC 5321 §4.1.2).
+func envelopeAddress(addr string) string {
+	return (&netmail.Address{Address: addr}).String()
+}
+
+// endTransaction leaves a failed transaction so that the session can send
+// the next message: RSET, or, if the server is already reading content
+// (it took DATA although MAIL or a recipient failed), dropping the
+// session, as only the final dot would end that and deliver it.
+func (c *conn) endTransaction(r envelopeReplies) error {
+	if r.dataOpen {
+		c.abort()
+		return nil
+	}
+	if c.sc == nil {
+		return nil
+	}
+	return c.sc.Reset()
+}
+
+// endData sends the final dot of a message whose content is written, and
+// reads the server's verdict on it.
+func (c *conn) endData() error {
+	bw := c.sc.Text.W
+	if _, err := bw.WriteString(".\r\n"); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	_, _, err := c.sc.Text.ReadResponse(250)
+	return err
 }
 
 // sendError is a failed send of an encoded message. Its text is that of
