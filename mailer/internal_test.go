@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wneessen/go-mail"
+
 	"example.com/icpdesk/filing"
 )
 
@@ -95,5 +97,25 @@ func TestMaskAddress(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("maskAddress does not return for an address that masks to itself")
+	}
+}
+
+// TestBodyEncodingPicksTheSmaller: Chinese text goes as base64, English and
+// markup with a little Chinese as quoted-printable.
+func TestBodyEncodingPicksTheSmaller(t *testing.T) {
+	cases := []struct {
+		text string
+		want mail.Encoding
+	}{
+		{"", mail.EncodingQP},
+		{"Your filing BA-2026-000123 was returned.", mail.EncodingQP},
+		{"您的备案申请已被退回，请在 7 天内修改后重新提交。", mail.EncodingB64},
+		{strings.Repeat("<td style=\"padding:4px\">", 20) + "网站名称", mail.EncodingQP},
+		{"<p>您的备案申请已被退回，请修改网站名称后重新提交。</p>", mail.EncodingB64},
+	}
+	for _, c := range cases {
+		if got := bodyEncoding(c.text); got != c.want {
+			t.Errorf("%q: %s, want %s", c.text, got, c.want)
+		}
 	}
 }

@@ -318,6 +318,16 @@ func TestDeliversEveryEmailReadable(t *testing.T) {
 					t.Errorf("row %d: password still stored after sending (%v)", r.ID, err)
 				}
 				p := parse(t, m.Data)
+				// Chinese bodies go as base64 (a third larger, where
+				// quoted-printable makes them three times larger), English
+				// ones as readable quoted-printable.
+				wantCTE := "Content-Transfer-Encoding: quoted-printable"
+				if filing.Language(r.Language) == filing.LangChinese {
+					wantCTE = "Content-Transfer-Encoding: base64"
+				}
+				if n := bytes.Count(m.Data, []byte(wantCTE)); n != 2 {
+					t.Errorf("row %d (%s, %s): %d parts with %q, want 2", r.ID, r.Kind, r.Language, n, wantCTE)
+				}
 				switch filing.EmailKind(r.Kind) {
 				case filing.EmailFilingApproved:
 					for _, part := range []string{"text/plain", "text/html"} {
