@@ -296,7 +296,11 @@ func (s *Store) MarkSent(ctx context.Context, marks []SentMark) (int, error) {
 				args = append(args, m.ID, dbTime(m.SentAt))
 			}
 			fmt.Fprintf(&b, `) AS v WHERE %s.id = v.column1 AND %s.status = 'sending'`, target, target)
-			res, err := t.exec(ctx, b.String(), args...)
+			q := b.String()
+			if s.dialect == Postgres {
+				q = withSentEvents("", q, target)
+			}
+			res, err := t.exec(ctx, q, args...)
 			if err != nil {
 				return fmt.Errorf("mark %d emails sent: %w", len(chunk), err)
 			}
@@ -321,6 +325,29 @@ func (s *Store) MarkSent(ctx context.Context, marks []SentMark) (int, error) {
 	return total, nil
 }
 
+// withSentEvents makes update, a PostgreSQL UPDATE that marks emails sent
+// in the table named target, also write each one's email_sent event,
+// stamped with the next commit number, in the same statement: one round
+// trip, and no function call per email, as the trigger of schemas 7 to 13
+// made (schema 14). It reports as many rows as it marked. with, if not
+// empty, is a WITH item the update reads.
+//
+// The clock is counted only after every row is marked (count, not
+// EXISTS, which would take the clock after the first row): the clock
+// stays the last lock taken, as every transaction takes it (finishEvents).
+func withSentEvents(with, update, target string) string {
+	if with != "" {
+		with += ",\n"
+	}
+	return `WITH ` + with + `marked AS (` + update + `
+		RETURNING ` + target + `.id, ` + target + `.filing_id, ` + target + `.account_id, ` + target + `.kind, ` + target + `.sent_at),
+	clock AS (UPDATE event_clock SET seq = seq + 1 WHERE id = 1 AND (SELECT count(*) FROM marked) > 0 RETURNING seq)
+	INSERT INTO events (filing_id, account_id, actor, actor_name, action, details, created_at, commit_seq)
+		SELECT marked.filing_id, marked.account_id, 'mailer', '', 'email_sent',
+			jsonb_build_object('outbox_id', marked.id, 'kind', marked.kind), marked.sent_at, clock.seq
+		FROM marked, clock`
+}
+
 // markOneSent is MarkSent for one row, the mailer's usual call: one
 // prepared statement in its own transaction, so one round trip. On
 // PostgreSQL the statement turns synchronous_commit off for its own
@@ -340,10 +367,10 @@ func (s *Store) markOneSent(ctx context.Context, m SentMark) (int, error) {
 			payload = CASE WHEN instr(payload, '"password"') > 0 THEN json_remove(payload, '$.password') ELSE payload END
 			WHERE id = ? AND status = 'sending'`
 		if s.dialect == Postgres {
-			q = `WITH nosync AS (SELECT set_config('synchronous_commit', 'off', true), set_config('lock_timeout', '` + markLockTimeout + `', true))
-				UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = '',
+			q = withSentEvents(`nosync AS (SELECT set_config('synchronous_commit', 'off', true), set_config('lock_timeout', '`+markLockTimeout+`', true))`,
+				`UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = '',
 					payload = CASE WHEN jsonb_exists(payload, 'password') THEN payload - 'password' ELSE payload END
-				FROM nosync WHERE id = ? AND status = 'sending'`
+				FROM nosync WHERE id = ? AND status = 'sending'`, "outbox")
 		}
 		s.markStmt, s.markErr = s.db.PreparexContext(context.WithoutCancel(ctx), s.db.Rebind(q))
 	})

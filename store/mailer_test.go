@@ -127,6 +127,8 @@ func TestClaimMarkSentErasesPassword(t *testing.T) {
 	})
 }
 
+// TestMarkSentManyRows: rows marked alone and in statements of many, each
+// with its one email_sent event, and no password left.
 func TestMarkSentManyRows(t *testing.T) {
 	each(t, func(t *testing.T, s *store.Store, c *clock) {
 		ids := enqueueMail(t, s, "bulk", 650, 0) // more than one statement's chunk
@@ -138,8 +140,41 @@ func TestMarkSentManyRows(t *testing.T) {
 		for i, m := range got {
 			marks[i] = store.SentMark{ID: m.ID, SentAt: c.Now()}
 		}
-		if n, err := s.MarkSent(ctx, marks); err != nil || n != len(ids) {
+		// The first alone (the mailer's path), then all (the batch path):
+		// the first is not marked twice.
+		if n, err := s.MarkSent(ctx, marks[:1]); err != nil || n != 1 {
+			t.Fatalf("mark one sent: %d %v", n, err)
+		}
+		if n, err := s.MarkSent(ctx, marks); err != nil || n != len(ids)-1 {
 			t.Fatalf("mark sent: %d %v", n, err)
+		}
+		// Each email marked sent has exactly one email_sent event in the
+		// feed, written by the statement that marked it.
+		feed, err := s.FeedEvents(ctx, store.FeedCursor{}, 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := map[int64]int{}
+		for _, e := range feed {
+			if e.Action != "email_sent" {
+				continue
+			}
+			var d struct {
+				OutboxID int64  `json:"outbox_id"`
+				Kind     string `json:"kind"`
+			}
+			if err := json.Unmarshal([]byte(e.RawDetail), &d); err != nil || d.Kind != string(filing.EmailFilingApproved) || e.Seq == 0 {
+				t.Fatalf("email_sent event %+v: %v", e, err)
+			}
+			events[d.OutboxID]++
+		}
+		for _, id := range ids {
+			if events[id] != 1 {
+				t.Fatalf("email %d has %d email_sent events, want 1", id, events[id])
+			}
+		}
+		if len(events) != len(ids) {
+			t.Fatalf("email_sent events for %d emails, want %d", len(events), len(ids))
 		}
 		rows, err := s.ListOutbox(ctx, store.OutboxFilter{Status: store.OutboxSent})
 		if err != nil || len(rows) != len(ids) {
