@@ -3,11 +3,9 @@ package mailer
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"math/rand/v2"
 	"net"
-	netmail "net/mail"
 	"net/textproto"
 	"slices"
 	"strings"
@@ -16,8 +14,6 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/wneessen/go-mail"
-
-	"example.com/icpdesk/filing"
 )
 
 // dotWriterOutput is what net/textproto's DotWriter, which go-mail sends
@@ -138,32 +134,18 @@ func TestStuffedMessageArrivesAsWritten(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { srv.Close() })
 
-	set := Settings{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Security: "none", Timeout: 10 * time.Second,
-		FromAddress: "icp@example.cn"}
-	c, err := newConn(set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.close()
-	if err := c.connect(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	c := testConn(t, ln.Addr().(*net.TCPAddr).Port)
 	bodies := []string{
 		".starts with a dot\n.\n..two dots\nmiddle . dot\n.",
 		"第二封：\r\n.点开头\r\n" + strings.Repeat("多行，大于一次写的缓冲区。\n", 1000) + "\n.",
 	}
 	for i, body := range bodies {
-		id := newMessageID(set.FromAddress)
-		m, err := newMsg(set, filing.LangChinese, &netmail.Address{Address: "applicant@example.cn"}, "点", id, time.Now(), "auto-generated")
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.SetBodyString(mail.TypeTextPlain, body, mail.WithPartEncoding(mail.NoEncoding))
+		m, id := testMessage(t, c, body, mail.WithPartEncoding(mail.NoEncoding))
 		var want bytes.Buffer
 		if _, err := m.WriteTo(&want); err != nil {
 			t.Fatal(err)
 		}
-		o := encode(m, set.FromAddress, []string{"applicant@example.cn"}, id)
+		o := encode(m, c.set.FromAddress, []string{"applicant@example.cn"}, id)
 		if err := c.sendEncoded(o, ending{}); err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	netmail "net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 // scriptedServer is an SMTP server that writes down every line it reads.
 // With pipelining it offers PIPELINING and answers MAIL and RCPT only once
 // DATA has come, so a client that waits for each reply waits for ever.
+// RCPT gets rcptReply, except for recipients @ok.example.cn, always taken.
 type scriptedServer struct {
 	t          *testing.T
 	ln         net.Listener
@@ -107,7 +109,7 @@ func (s *scriptedServer) serve(nc net.Conn) {
 			reply(append(caps, "250 SIZE 10000000")...)
 		case verb == "MAIL FROM" || verb == "RCPT TO":
 			answer := "250 ok"
-			if verb == "RCPT TO" {
+			if verb == "RCPT TO" && !strings.Contains(line, "@ok.example.cn>") {
 				answer = rcptReply
 			}
 			if s.pipelining {
@@ -140,12 +142,12 @@ func (s *scriptedServer) serve(nc net.Conn) {
 	}
 }
 
-// sendOne sends one short message to s on a fresh session and returns
-// the session (closed at the test's end) and the send's error.
-func sendOne(t *testing.T, s *scriptedServer) (*conn, error) {
-	set := Settings{Host: "127.0.0.1", Port: s.ln.Addr().(*net.TCPAddr).Port, Security: "none",
-		Timeout: 3 * time.Second, FromAddress: "icp@example.cn"}
-	c, err := newConn(set)
+// testConn is a session with the SMTP server on 127.0.0.1:port, closed
+// when the test ends.
+func testConn(t *testing.T, port int) *conn {
+	t.Helper()
+	c, err := newConn(Settings{Host: "127.0.0.1", Port: port, Security: "none",
+		Timeout: 3 * time.Second, FromAddress: "icp@example.cn"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,15 +155,36 @@ func sendOne(t *testing.T, s *scriptedServer) (*conn, error) {
 	if err := c.connect(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	id := newMessageID(set.FromAddress)
-	m, err := newMsg(set, filing.LangChinese, &netmail.Address{Address: "applicant@example.cn"}, "主题", id, time.Now(), "auto-generated")
+	return c
+}
+
+// testMessage is a Chinese message with the given body, from the
+// session's sender to applicant@example.cn, and its Message-ID.
+func testMessage(t *testing.T, c *conn, body string, opts ...mail.PartOption) (*mail.Msg, string) {
+	t.Helper()
+	id := newMessageID(c.set.FromAddress)
+	m, err := newMsg(c.set, filing.LangChinese, &netmail.Address{Address: "applicant@example.cn"}, "主题", id, time.Now(), "auto-generated")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.SetBodyString(mail.TypeTextPlain, "正文")
-	o := encode(m, set.FromAddress, []string{"applicant@example.cn"}, id)
+	m.SetBodyString(mail.TypeTextPlain, body, opts...)
+	return m, id
+}
+
+// sendTo sends a short message on c to rcpts.
+func sendTo(t *testing.T, c *conn, rcpts ...string) error {
+	t.Helper()
+	m, id := testMessage(t, c, "正文")
+	o := encode(m, c.set.FromAddress, rcpts, id)
 	defer o.free()
-	return c, c.sendEncoded(o, ending{})
+	return c.sendEncoded(o, ending{})
+}
+
+// sendOne sends one short message to s on a fresh session and returns
+// the session and the send's error.
+func sendOne(t *testing.T, s *scriptedServer) (*conn, error) {
+	c := testConn(t, s.ln.Addr().(*net.TCPAddr).Port)
+	return c, sendTo(t, c, "applicant@example.cn")
 }
 
 // waitSeen waits until the server has written down want, or fails.
@@ -215,6 +238,24 @@ func TestEnvelopeWaitsForEachReplyWhereNotOffered(t *testing.T) {
 	}
 }
 
+// TestEnvelopeAsksEveryRecipientWhereNotOffered: without PIPELINING, a
+// refused recipient does not keep the next from being asked; the error
+// names only the refused one, with its code, and no DATA follows.
+func TestEnvelopeAsksEveryRecipientWhereNotOffered(t *testing.T) {
+	s := startScripted(t, false, "550 5.1.1 no such user", "354 go on")
+	c := testConn(t, s.ln.Addr().(*net.TCPAddr).Port)
+	err := sendTo(t, c, "nobody@example.cn", "someone@ok.example.cn")
+	var se *sendError
+	if !errors.As(err, &se) || se.reason != mail.ErrSMTPRcptTo || se.code != 550 ||
+		len(se.rcpts) != 1 || se.rcpts[0] != "nobody@example.cn" {
+		t.Fatalf("one refused recipient of two: %v", err)
+	}
+	got := s.waitSeen("RSET")
+	if !slices.Contains(got, "RCPT TO:<someone@ok.example.cn>") || slices.Contains(got, "DATA") {
+		t.Fatalf("the server saw %q: want both recipients asked, and no DATA", got)
+	}
+}
+
 // TestPipelinedRefusalLeavesSessionUsable: a refused recipient, pipelined,
 // is reported with its code; DATA's refusal is read too, and after RSET
 // the session sends the next message.
@@ -230,15 +271,7 @@ func TestPipelinedRefusalLeavesSessionUsable(t *testing.T) {
 	}
 	s.waitSeen("RSET")
 	s.answers("250 ok", "354 go on")
-	id := newMessageID("icp@example.cn")
-	m, err := newMsg(c.set, filing.LangChinese, &netmail.Address{Address: "applicant@example.cn"}, "主题", id, time.Now(), "auto-generated")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.SetBodyString(mail.TypeTextPlain, "正文")
-	o := encode(m, "icp@example.cn", []string{"applicant@example.cn"}, id)
-	defer o.free()
-	if err := c.sendEncoded(o, ending{}); err != nil {
+	if err := sendTo(t, c, "applicant@example.cn"); err != nil {
 		t.Fatalf("the next message on the same session: %v", err)
 	}
 	s.waitSeen("<content>")

@@ -355,8 +355,7 @@ var errNotSent = errors.New("not sent: an earlier command failed")
 // envelope sends MAIL FROM, a RCPT TO per recipient, and DATA. When the
 // server offers PIPELINING (RFC 2920) they go in one write and their
 // replies are read after, one round trip instead of two plus one per
-// recipient; else each waits for the reply to the one before, and none
-// follows a failure. go-mail's own commands flush and wait one at a time,
+// recipient; else each waits for the reply to the one before. go-mail's own commands flush and wait one at a time,
 // and its DATA writer would stuff the content once more, byte by byte.
 func (c *conn) envelope(o *outgoing) envelopeReplies {
 	r := envelopeReplies{rcpts: make([]error, len(o.rcpts))}
@@ -391,19 +390,27 @@ func (c *conn) envelope(o *outgoing) envelopeReplies {
 		bw.WriteString("\r\n")
 	}
 	if !c.pipelining {
+		// A refused MAIL ends the envelope; a refused recipient does not
+		// keep the others from being asked, but keeps DATA from being sent.
+		refused := false
 		for i := range lines {
+			if refused && i == len(lines)-1 {
+				answer(i, errNotSent)
+				break
+			}
 			write(i)
 			err := bw.Flush()
 			if err == nil {
 				_, _, err = text.ReadResponse(expect(i))
 			}
 			answer(i, err)
-			if err != nil {
-				for j := i + 1; j < len(lines); j++ {
+			if err != nil && i == 0 {
+				for j := 1; j < len(lines); j++ {
 					answer(j, errNotSent)
 				}
 				break
 			}
+			refused = refused || err != nil
 		}
 		return r
 	}
