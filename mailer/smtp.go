@@ -355,8 +355,9 @@ var errNotSent = errors.New("not sent: an earlier command failed")
 // envelope sends MAIL FROM, a RCPT TO per recipient, and DATA. When the
 // server offers PIPELINING (RFC 2920) they go in one write and their
 // replies are read after, one round trip instead of two plus one per
-// recipient; else each waits for the reply to the one before. go-mail's own commands flush and wait one at a time,
-// and its DATA writer would stuff the content once more, byte by byte.
+// recipient; else each waits for the reply to the one before. go-mail's
+// own commands flush and wait one at a time, and its DATA writer would
+// stuff the content once more, byte by byte.
 func (c *conn) envelope(o *outgoing) envelopeReplies {
 	r := envelopeReplies{rcpts: make([]error, len(o.rcpts))}
 	lines := make([]string, 0, 2+len(o.rcpts))
